@@ -1,0 +1,45 @@
+# Top-level entry points: setup, build, test, and the replication itself.
+# Every target that needs packages depends on setup, which is idempotent and fast when nothing is missing.
+SHELL := /bin/bash
+PROFILE ?= quick
+RESULTS ?= results/reference
+TSX := node --import tsx
+UVU := $(TSX) node_modules/uvu/bin.js
+
+.PHONY: all setup build test test-unit test-servers test-e2e fuzz replicate figures calibrate testbed-up testbed-down testbed-status clean
+
+all: build
+
+setup:
+	@bash scripts/setup-host.sh
+
+build: setup
+	@$(MAKE) -s -C servers
+	@$(MAKE) -s -C harness/loadgen
+
+# The whole test suite, as CI runs it: unit tests, the servers' black-box tests, a tiny end-to-end run.
+test: build
+	@bash scripts/run-tests.sh
+
+fuzz: build
+	@$(MAKE) -s -C servers fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-600}
+
+testbed-up: setup
+	@$(TSX) env/testbed.ts up
+testbed-down: setup
+	@$(TSX) env/testbed.ts down
+testbed-status: setup
+	@$(TSX) env/testbed.ts status
+
+calibrate: build
+	@$(TSX) harness/runner/cli.ts calibrate
+
+replicate: build
+	@$(TSX) harness/runner/cli.ts replicate --profile $(PROFILE)
+
+figures: setup
+	@$(TSX) notebooks/run-notebooks.ts --results $(RESULTS)
+
+clean:
+	@$(MAKE) -s -C servers clean
+	@$(MAKE) -s -C harness/loadgen clean

@@ -1,0 +1,24 @@
+// The SPECweb99 static file-set layout (§3.2): 36 files per directory in four classes of nine sizes each.
+
+/** Bytes of file `index` (0..8) of class `cls` (0..3): ⌊102.4·i⌋, 1 KiB·i, 10 KiB·i, 100 KiB·i for i = index+1. */
+export function fileSize(cls: number, index: number): number {
+  if (!Number.isInteger(cls) || cls < 0 || cls > 3) throw new RangeError(`class must be 0..3, got ${cls}`);
+  if (!Number.isInteger(index) || index < 0 || index > 8) throw new RangeError(`file index must be 0..8, got ${index}`);
+  const i = index + 1;
+  return cls === 0 ? Math.floor(102.4 * i) : 1024 * 10 ** (cls - 1) * i;
+}
+
+/** Directory name of directory number `d`: dir00000, dir00001, … */
+export function dirName(d: number): string {
+  return `dir${String(d).padStart(5, "0")}`;
+}
+
+/** Path of a file relative to the document root, e.g. dir00042/class2_5 (no leading slash). */
+export function filePath(dir: number, cls: number, index: number): string {
+  return `${dirName(dir)}/class${cls}_${index}`;
+}
+
+/** The 36 (class, index, size) triples of one directory, in class-major order. */
+export const SIZE_TABLE: ReadonlyArray<{ cls: number; index: number; size: number }> = [0, 1, 2, 3].flatMap((cls) =>
+  [0, 1, 2, 3, 4, 5, 6, 7, 8].map((index) => ({ cls, index, size: fileSize(cls, index) })),
+);
