@@ -1,60 +1,154 @@
 // Generates the SPECweb99-like file set: deterministic contents from a seed, a manifest of sizes and CRC-32s.
 import { createCipheriv, createHash } from "node:crypto";
 import { crc32 } from "node:zlib";
-import { mkdirSync, existsSync, statSync, writeFileSync, readFileSync, renameSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { SIZE_TABLE, filePath } from "./specweb.ts";
+import { SIZE_TABLE, dirName, filePath } from "./specweb.ts";
 
 export interface FileSetOptions {
   root: string;          // document root to fill
   dirs: number;          // number of directories (680 for the paper's 3.2 GiB set)
-  seed?: number;         // contents depend only on (seed, path)
-  onProgress?: (done: number, total: number) => void;
+  seed?: number;         // contents depend only on (seed, path); default 1
+  /** Called after every file; bytes count the whole set, whether written now or found complete. */
+  onProgress?: (done: number, total: number, bytesDone: number, bytesTotal: number) => void;
 }
 
 export interface ManifestEntry { path: string; size: number; crc32: number }
 
 export const MANIFEST_NAME = "MANIFEST.tsv";
+/** The manifest is built here, one directory at a time, so an interrupted run keeps the checksums it computed. */
+const JOURNAL_NAME = MANIFEST_NAME + ".part";
+/** Names the content algorithm in the manifest header: files from another algorithm or seed are never trusted. */
+const CONTENT_VERSION = "aes128ctr-sha256-v1";
+
+const ZEROS = Buffer.alloc(Math.max(...SIZE_TABLE.map((f) => f.size)));
 
 /** The bytes of one file: AES-128-CTR keystream keyed by SHA-256(seed:path), so any byte can be regenerated and checked. */
 export function fileContent(seed: number, path: string, size: number): Buffer {
   const key = createHash("sha256").update(`${seed}:${path}`).digest().subarray(0, 16);
   const cipher = createCipheriv("aes-128-ctr", key, Buffer.alloc(16));
-  return cipher.update(Buffer.alloc(size));
+  return size <= ZEROS.length ? cipher.update(ZEROS.subarray(0, size)) : cipher.update(Buffer.alloc(size));
 }
 
-/** Writes the file set (skipping files already complete, so generation resumes) and its manifest. */
+/** Total bytes of a set of `dirs` directories. */
+export function fileSetBytes(dirs: number): number {
+  return dirs * SIZE_TABLE.reduce((sum, f) => sum + f.size, 0);
+}
+
+/**
+ * Writes the file set and its manifest, resuming whatever an earlier run (same seed) left: a file whose size is
+ * right is complete (files are written under a temporary name and renamed), and a complete file whose checksum an
+ * earlier manifest or journal recorded is not even regenerated, so re-running over a finished set only stats it.
+ */
 export function buildFileSet(opts: FileSetOptions): ManifestEntry[] {
   const seed = opts.seed ?? 1;
+  if (!Number.isInteger(opts.dirs) || opts.dirs < 1 || opts.dirs > 99_999) throw new RangeError(`dirs must be an integer in 1..99999, got ${opts.dirs}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`seed must be an integer in 0..2^32-1, got ${seed}`);
+  mkdirSync(opts.root, { recursive: true });
+  const header = `# seed=${seed} content=${CONTENT_VERSION}`;
+  const { known, stale, journalMatches } = earlierRun(opts.root, header);
+  const journal = join(opts.root, JOURNAL_NAME);
+  if (!journalMatches) writeFileSync(journal, header + "\n");
+
   const total = opts.dirs * SIZE_TABLE.length;
+  const bytesTotal = fileSetBytes(opts.dirs);
   const manifest: ManifestEntry[] = [];
-  let done = 0;
+  let bytesDone = 0;
   for (let d = 0; d < opts.dirs; d++) {
-    mkdirSync(join(opts.root, filePath(d, 0, 0), ".."), { recursive: true });
+    mkdirSync(join(opts.root, dirName(d)), { recursive: true });
+    const computed: ManifestEntry[] = [];
     for (const { cls, index, size } of SIZE_TABLE) {
       const path = filePath(d, cls, index);
       const full = join(opts.root, path);
-      const body = fileContent(seed, path, size);
-      if (!existsSync(full) || statSync(full).size !== size) {
-        writeFileSync(full + ".part", body);
-        renameSync(full + ".part", full); // a crash never leaves a short file under the final name
+      const complete = !stale && sizeOf(full) === size;
+      let crc = complete ? known.get(path) : undefined;
+      if (crc === undefined) {
+        const body = fileContent(seed, path, size);
+        crc = crc32(body);
+        if (!complete) {
+          writeFileSync(full + ".part", body);
+          renameSync(full + ".part", full); // a crash never leaves a short file under the final name
+        }
+        computed.push({ path, size, crc32: crc });
       }
-      manifest.push({ path, size, crc32: crc32(body) });
-      opts.onProgress?.(++done, total);
+      manifest.push({ path, size, crc32: crc });
+      bytesDone += size;
+      opts.onProgress?.(manifest.length, total, bytesDone, bytesTotal);
     }
+    if (computed.length > 0) appendFileSync(journal, formatEntries(computed));
   }
-  const text = manifest.map((m) => `${m.path}\t${m.size}\t${m.crc32}`).join("\n") + "\n";
-  writeFileSync(join(opts.root, MANIFEST_NAME), `# seed=${seed} dirs=${opts.dirs}\n` + text);
+  const tmp = join(opts.root, MANIFEST_NAME + ".tmp");
+  writeFileSync(tmp, `${header} dirs=${opts.dirs}\n` + formatEntries(manifest));
+  renameSync(tmp, join(opts.root, MANIFEST_NAME));
+  if (existsSync(journal)) unlinkSync(journal);
   return manifest;
 }
 
 /** Reads a manifest written by buildFileSet. */
 export function readManifest(root: string): ManifestEntry[] {
-  return readFileSync(join(root, MANIFEST_NAME), "utf8")
-    .split("\n")
-    .filter((l) => l && !l.startsWith("#"))
-    .map((l) => {
-      const [path, size, crc] = l.split("\t");
-      return { path, size: Number(size), crc32: Number(crc) };
-    });
+  const path = join(root, MANIFEST_NAME);
+  return parseEntries(readFileSync(path, "utf8"), path);
+}
+
+/**
+ * Checks the set against its manifest: every file present with the right size, and with `contents` also the
+ * right CRC-32 (reads every byte). Returns one line per problem; empty means the set is intact.
+ */
+export function verifyFileSet(root: string, opts: { contents?: boolean } = {}): string[] {
+  const problems: string[] = [];
+  for (const { path, size, crc32: crc } of readManifest(root)) {
+    const full = join(root, path);
+    const actual = sizeOf(full);
+    if (actual !== size) problems.push(`${path}: size ${actual ?? "missing"}, manifest says ${size}`);
+    else if (opts.contents && crc32(readFileSync(full)) !== crc) problems.push(`${path}: CRC-32 differs from the manifest`);
+  }
+  return problems;
+}
+
+/**
+ * What an earlier run left: the checksums it recorded under this header (seed and content version), whether its
+ * journal can be appended to, and whether it used another seed or generator (then no file on disk is trusted).
+ */
+function earlierRun(root: string, header: string): { known: Map<string, number>; stale: boolean; journalMatches: boolean } {
+  const known = new Map<string, number>();
+  let stale = false;
+  let journalMatches = false;
+  for (const name of [MANIFEST_NAME, JOURNAL_NAME]) {
+    const full = join(root, name);
+    if (!existsSync(full)) continue;
+    const text = readFileSync(full, "utf8");
+    if (text.startsWith(header + " ") || text.startsWith(header + "\n")) {
+      for (const e of parseEntries(text, full)) known.set(e.path, e.crc32);
+      if (name === JOURNAL_NAME) journalMatches = true;
+    } else {
+      stale = true;
+    }
+  }
+  return stale ? { known: new Map(), stale, journalMatches: false } : { known, stale, journalMatches };
+}
+
+function formatEntries(entries: ReadonlyArray<ManifestEntry>): string {
+  return entries.map((m) => `${m.path}\t${m.size}\t${m.crc32}\n`).join("");
+}
+
+/** Manifest lines `path TAB size TAB crc32`. A journal's last line may be cut short by a crash: lines not ended by a newline are ignored. */
+function parseEntries(text: string, source: string): ManifestEntry[] {
+  const lines = text.split("\n");
+  lines.pop(); // whatever follows the last newline: empty, or a line a crash cut short
+  const entries: ManifestEntry[] = [];
+  lines.forEach((line, i) => {
+    if (line === "" || line.startsWith("#")) return;
+    const m = /^([^\t]+)\t(\d+)\t(\d+)$/.exec(line);
+    if (!m) throw new Error(`${source}:${i + 1}: not a manifest line: ${JSON.stringify(line)}`);
+    entries.push({ path: m[1], size: Number(m[2]), crc32: Number(m[3]) });
+  });
+  return entries;
+}
+
+function sizeOf(path: string): number | null {
+  try {
+    return statSync(path).size;
+  } catch {
+    return null;
+  }
 }

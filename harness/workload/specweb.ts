@@ -22,3 +22,19 @@ export function filePath(dir: number, cls: number, index: number): string {
 export const SIZE_TABLE: ReadonlyArray<{ cls: number; index: number; size: number }> = [0, 1, 2, 3].flatMap((cls) =>
   [0, 1, 2, 3, 4, 5, 6, 7, 8].map((index) => ({ cls, index, size: fileSize(cls, index) })),
 );
+
+/** SPECweb99 static access mix: probability of each class (0..3), i.e. 35/50/14/1 %. */
+export const CLASS_MIX: ReadonlyArray<number> = [0.35, 0.5, 0.14, 0.01];
+
+/**
+ * SPECweb99 probability of file index 0..8 within a class, in percent as the benchmark states them. They sum to
+ * 99.9 %; samplers normalise, so each index gets its stated share of the 99.9.
+ */
+export const FILE_MIX: ReadonlyArray<number> = [3.9, 5.9, 8.8, 17.7, 35.3, 11.8, 7.1, 5.0, 4.4];
+
+/** Expected reply body size (bytes) of one request when classes and files are drawn with these (relative) weights. */
+export function meanRequestBytes(classMix: ReadonlyArray<number> = CLASS_MIX, fileMix: ReadonlyArray<number> = FILE_MIX): number {
+  const classTotal = classMix.reduce((a, b) => a + b, 0);
+  const fileTotal = fileMix.reduce((a, b) => a + b, 0);
+  return SIZE_TABLE.reduce((sum, { cls, index, size }) => sum + (classMix[cls] / classTotal) * (fileMix[index] / fileTotal) * size, 0);
+}
