@@ -1,0 +1,47 @@
+// The load generator's --json summary (harness/loadgen), typed, and the sum of several clients' summaries.
+
+export interface FileCounts { requests: number; replies: number; timeouts: number; bytes: number }
+
+export interface LoadgenSummary {
+  sessions: { started: number; completed: number; failed: number };
+  requests: number;
+  replies: number;
+  bytes: number;
+  status: Record<string, number>;
+  errors: { client_timo: number; socket_timo: number; connrefused: number; connreset: number;
+    fd_unavail: number; addrunavail: number; other: number };
+  reply_time_ms: { mean: number; median: number; p90: number; max: number };
+  connect_time_ms: { mean: number };
+  response_time_ms: { mean: number };
+  reply_rate: { min: number; avg: number; max: number; stddev: number; samples: number };
+  duration_s: number;
+  cpu: { user_s: number; sys_s: number; pct: number };
+  lateness_ms: { mean: number; p99: number; max: number };
+  by_file: Record<string, FileCounts>;
+  verify?: { checked: number; mismatches: number };
+}
+
+export const ERROR_KINDS = ["client_timo", "socket_timo", "connrefused", "connreset", "fd_unavail", "addrunavail", "other"] as const;
+
+/** Sums per-file counts over clients. */
+export function sumByFile(summaries: LoadgenSummary[]): Record<string, FileCounts> {
+  const out: Record<string, FileCounts> = {};
+  for (const s of summaries) {
+    for (const [name, c] of Object.entries(s.by_file ?? {})) {
+      const t = (out[name] ??= { requests: 0, replies: 0, timeouts: 0, bytes: 0 });
+      t.requests += c.requests; t.replies += c.replies; t.timeouts += c.timeouts; t.bytes += c.bytes;
+    }
+  }
+  return out;
+}
+
+/** Weighted mean of a per-client statistic, weighted by each client's replies (requests when nothing replied). */
+export function weightedMean(summaries: LoadgenSummary[], pick: (s: LoadgenSummary) => number): number {
+  let w = 0, sum = 0;
+  for (const s of summaries) {
+    const weight = s.replies || s.requests || 1;
+    const v = pick(s);
+    if (Number.isFinite(v)) { sum += v * weight; w += weight; }
+  }
+  return w ? sum / w : NaN;
+}

@@ -1,0 +1,147 @@
+// The paper's experiments as data (series × offered rates, paper units) and the run profiles that select from them.
+import { parseLabel, type ServerConfig } from "./labels.ts";
+
+export interface Experiment {
+  id: string;
+  title: string;
+  /** the paper's legend labels, best first where the paper orders them */
+  series: string[];
+  /** offered rates in paper units (req/s) that the full profile runs */
+  rates: number[];
+  /** record perf on the server core at every point */
+  perf?: boolean;
+  /** an experiment whose points are another's (Figure 8 plots Figure 7's response times) */
+  sameAs?: string;
+  note?: string;
+}
+
+/** The paper's x-axis: 2,500 … 30,000 req/s in steps of 2,500 (saturation near 10,000–15,000). */
+const AXIS = Array.from({ length: 12 }, (_, i) => 2500 * (i + 1));
+
+const FIG7 = [
+  "userver-shared-nb-30K-10p", "watpipe-20K-25p", "userver-nb-30K-4p", "userver-b-30K-100p",
+  "knot-b-20K-100w", "knot-nb-15K-50w", "knot-c-20K-100w-1000MB", "userver-nb-30K-1p",
+];
+
+/** Table 1's seven configurations, in the paper's column order. */
+export const TABLE1_SERIES = [
+  "knot-c-20K-100w-1000MB", "knot-nb-15K-50w", "knot-b-20K-100w", "userver-shared-nb-30K-10p",
+  "userver-nb-30K-4p", "userver-b-30K-100p", "watpipe-20K-25p",
+];
+
+// Figures 1–6's legends are not in the paper's text; these lines are the ones its prose names or implies (§4.4, §5.3, §6.1).
+export const EXPERIMENTS: Experiment[] = [
+  { id: "fig1", title: "Tuning Knot – application-level cache", rates: AXIS,
+    series: ["knot-c-20K-100w-1000MB", "knot-c-20K-100w-500MB", "knot-c-20K-100w-100MB", "knot-c-20K-100w-10MB"] },
+  { id: "fig2", title: "Tuning Knot – non-blocking sendfile", rates: AXIS,
+    series: ["knot-nb-20K-50w", "knot-nb-15K-50w", "knot-nb-15K-25w", "knot-nb-15K-5w", "knot-nb-10K-25w", "knot-nb-10K-5w"] },
+  { id: "fig3", title: "Tuning Knot – blocking sendfile", rates: AXIS,
+    series: ["knot-b-20K-100w", "knot-b-40K-100w", "knot-b-20K-50w", "knot-b-40K-50w", "knot-b-10K-100w", "knot-b-10K-50w"] },
+  { id: "fig4", title: "Tuning the µserver – non-blocking sendfile", rates: AXIS,
+    series: ["userver-nb-30K-4p", "userver-nb-30K-3p", "userver-nb-30K-2p", "userver-nb-30K-1p", "userver-nb-10K-1p", "userver-nb-10K-2p"] },
+  { id: "fig5", title: "Tuning the µserver – blocking sendfile", rates: AXIS,
+    series: ["userver-b-30K-100p", "userver-b-50K-200p", "userver-b-30K-200p", "userver-b-50K-100p", "userver-b-30K-75p", "userver-b-50K-75p"] },
+  { id: "fig6", title: "Tuning WatPipe", rates: AXIS,
+    series: ["watpipe-20K-50p", "watpipe-20K-25p", "watpipe-20K-5p", "watpipe-10K-25p", "watpipe-10K-5p"] },
+  { id: "fig7", title: "Throughput of different architectures", rates: AXIS, series: FIG7 },
+  { id: "fig8", title: "Response times of different architectures", rates: AXIS, series: FIG7, sameAs: "fig7" },
+  { id: "table1", title: "Server performance statistics at 12,000 req/s", rates: [12000], series: TABLE1_SERIES, perf: true },
+  { id: "peers", title: "Peers: Debian nginx with sendfile", rates: AXIS, series: ["nginx-1w", "nginx-4w"],
+    note: "not in the paper: what people use today, configured like our servers" },
+];
+
+export interface Profile {
+  name: string;
+  description: string;
+  /** experiment id → the paper rates this profile runs (a subset of the experiment's rates) */
+  plan: Record<string, number[]>;
+  warmupS: number;      // unmeasured load after the cache eviction, so every point starts from the same cache state
+  durationS: number;    // measured load
+  idleS: number;        // idle after each point (the paper: 120 s)
+  correctnessS: number; // the correctness run (bytes checked) of each configuration
+}
+
+const STD_RATES = [5000, 10000, 12500, 15000, 20000, 25000, 30000];
+
+export const PROFILES: Record<string, Profile> = {
+  quick: {
+    name: "quick", description: "Figure 7's configurations at 3 rates (short points), Table 1 at 12,000 req/s",
+    plan: { fig7: [5000, 15000, 30000], table1: [12000] },
+    warmupS: 5, durationS: 25, idleS: 5, correctnessS: 5,
+  },
+  standard: {
+    name: "standard", description: "every figure and the peers at 7 rates, 2-minute points, 30 s idle; Table 1",
+    plan: Object.fromEntries(EXPERIMENTS.filter((e) => !e.sameAs).map((e) => [e.id, e.id === "table1" ? [12000] : STD_RATES])),
+    warmupS: 20, durationS: 120, idleS: 30, correctnessS: 10,
+  },
+  full: {
+    name: "full", description: "every line of every figure at the paper's 12 rates, 4-minute points, 2-minute idle (the paper's)",
+    plan: Object.fromEntries(EXPERIMENTS.filter((e) => !e.sameAs).map((e) => [e.id, e.rates])),
+    warmupS: 30, durationS: 240, idleS: 120, correctnessS: 20,
+  },
+};
+
+export function getExperiment(id: string): Experiment {
+  const e = EXPERIMENTS.find((x) => x.id === id);
+  if (!e) throw new Error(`unknown experiment "${id}"; valid: ${EXPERIMENTS.map((x) => x.id).join(", ")}`);
+  return e;
+}
+
+export function getProfile(name: string): Profile {
+  const p = PROFILES[name];
+  if (!p) throw new Error(`unknown profile "${name}"; valid: ${Object.keys(PROFILES).join(", ")}`);
+  return p;
+}
+
+/** Every label the experiments use, for error messages and checks. */
+export function knownLabels(): string[] {
+  return [...new Set(EXPERIMENTS.flatMap((e) => e.series))];
+}
+
+export interface PointSpec {
+  id: string;           // unique within a run: figure/series/rate
+  figure: string;
+  config: ServerConfig;
+  offeredRate: number;  // paper units
+  perf: boolean;
+}
+
+export function pointId(figure: string, label: string, rate: number): string {
+  return `${figure}__${label}__${rate}`;
+}
+
+export interface MatrixOptions {
+  experiments?: string[];  // default: the profile's plan
+  rates?: number[];        // override; each must be one of the experiment's rates
+  series?: string[];       // restrict to these labels
+}
+
+/** The run matrix: points ordered by experiment, then series, then rising rate (so a series' first point is its lowest). */
+export function runMatrix(profile: Profile, o: MatrixOptions = {}): PointSpec[] {
+  const ids = o.experiments ?? Object.keys(profile.plan);
+  const points: PointSpec[] = [];
+  for (const id of ids) {
+    const exp = getExperiment(id);
+    if (exp.sameAs) throw new Error(`${id} is drawn from ${exp.sameAs}'s points; run ${exp.sameAs}`);
+    const rates = o.rates ?? profile.plan[id] ?? exp.rates;
+    for (const r of rates) {
+      if (!exp.rates.includes(r)) throw new Error(`rate ${r} is not one of ${id}'s rates; valid: ${exp.rates.join(", ")}`);
+    }
+    if (o.series) {
+      for (const s of o.series) if (!exp.series.includes(s)) throw new Error(`series "${s}" is not in ${id}; valid: ${exp.series.join(", ")}`);
+    }
+    for (const label of exp.series.filter((s) => !o.series || o.series.includes(s))) {
+      const config = parseLabel(label, knownLabels());
+      for (const rate of [...rates].sort((a, b) => a - b)) {
+        points.push({ id: pointId(id, label, rate), figure: id, config, offeredRate: rate, perf: !!exp.perf });
+      }
+    }
+  }
+  return points;
+}
+
+/** Seconds a point takes, for the dry run and the ETA before any point has been measured. */
+export function estimatePointS(profile: Profile): number {
+  const startStopS = 5; // server start, eviction, collection: measured ≈ 3–6 s on the emulated testbed
+  return profile.warmupS + profile.durationS + profile.idleS + startStopS;
+}
