@@ -1,0 +1,67 @@
+/* The cache of open file descriptors and reply headers keyed by URI path, with the one hash function of all servers. */
+#ifndef COMMON_CACHE_H
+#define COMMON_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CACHE_KEY_MAX 192 /* longer paths are served without being cached */
+#define CACHE_HDR_MAX 160 /* room for http_format_header's output */
+
+/* The cache holds no pointers (only indices), so it may live in memory shared by processes (mmap MAP_SHARED
+ * before fork/clone). It does no locking of its own: a cache used by several threads or processes is given
+ * a lock, which it takes around every table operation but never around disk I/O (open/fstat). */
+struct cache_lock_ops {
+    void (*lock)(void *arg);
+    void (*unlock)(void *arg);
+    void *arg;
+};
+
+/* A reply's file, pinned in the cache until cache_release (eviction never closes a pinned fd). */
+struct cache_ref {
+    int fd;
+    off_t size;
+    const char *hdr;   /* cacheable part of the 200 header (see http_format_header) */
+    size_t hdr_len;
+    int32_t slot;      /* cache entry, or -1 when the file is not cached: then fd and hdr belong to the ref */
+    char own_hdr[CACHE_HDR_MAX];
+};
+
+struct cache_stats {
+    uint64_t hits, misses, evictions, uncached;
+};
+
+struct cache;
+
+/* Bytes of memory a cache of `capacity` entries needs. */
+size_t cache_bytes(uint32_t capacity);
+
+/* Lays out an empty cache in `mem` (cache_bytes(capacity) bytes, suitably aligned, e.g. from malloc or mmap).
+ * Files are opened under `rootfd` (path_open_root). `lock` may be NULL for a cache used by one thread;
+ * it is copied, so its functions and arg must be valid in every process that uses the cache. */
+struct cache *cache_init(void *mem, uint32_t capacity, int rootfd, const struct cache_lock_ops *lock);
+
+/* Looks up `path` (decoded, as in http_request), opening the file and formatting its header on a miss.
+ * Returns 0 with *ref filled, or the HTTP error status from path_open (400/403/404/500/503). */
+int cache_get(struct cache *c, const char *path, size_t len, struct cache_ref *ref);
+
+/* Unpins the file of a ref obtained from cache_get (closes it if it was not cached). */
+void cache_release(struct cache *c, struct cache_ref *ref);
+
+void cache_get_stats(struct cache *c, struct cache_stats *out);
+
+/* Closes every cached descriptor (entries must not be pinned). */
+void cache_close_all(struct cache *c);
+
+/* The hash of every server's caches (64-bit FNV-1a). */
+uint64_t cache_hash(const char *key, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

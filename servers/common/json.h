@@ -1,0 +1,28 @@
+/* A tiny appender for one-line JSON objects (the ready and stats lines). */
+#ifndef COMMON_JSON_H
+#define COMMON_JSON_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Members are appended as "key":value with commas in between; the caller adds the braces it needs. */
+struct json {
+    char buf[2048];
+    size_t len;
+    int members;
+};
+
+void json_init(struct json *j);
+void json_str(struct json *j, const char *key, const char *value);
+void json_int(struct json *j, const char *key, long long value);
+void json_num(struct json *j, const char *key, double value);
+/* `raw` is already JSON (an object, an array or a fragment in braces). */
+void json_raw(struct json *j, const char *key, const char *raw);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
