@@ -1,0 +1,213 @@
+// Reads and validates a testbed hosts file (emulated, ssh or loopback) into one normalised Config.
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export type Kind = "emulated" | "ssh" | "loopback";
+
+export interface DiskThrottle {
+  path: string | null;     // a path on the disk that holds the file set (emulated: its device is looked up)
+  device: string | null;   // "MAJ:MIN" of the whole disk, when given explicitly (required over ssh)
+  readIops: number | null; // null = no IOPS limit
+  readBps: number | null;  // null = no bytes/s limit
+}
+
+export interface ServerSpec {
+  ssh: string | null;            // ssh target (ssh kind only)
+  cpus: string;                  // cpuset list, e.g. "1"
+  cpuQuota: number;              // fraction of one core, (0, 1]
+  cpuPeriodUs: number;           // CFS period
+  memoryLimitBytes: number | null;
+  disk: DiskThrottle | null;
+  sysctls: Record<string, string>;
+}
+
+export interface ClientSpec {
+  name: string;                  // "client1".."clientN"
+  ssh: string | null;
+  cpus: string | null;           // null = not confined (ssh clients without a cpuset)
+  serverAddress: string;         // address this client uses to reach the server
+  address: string | null;        // this client's own address on its link (emulated)
+  sysctls: Record<string, string>;
+}
+
+export interface Config {
+  kind: Kind;
+  source: string;                // the hosts file it came from (or "<object>")
+  prefix: string;                // namespace and veth name prefix, starts with "wp-"
+  cgroupParent: string;          // cgroup folder under each controller, e.g. "webarch"
+  ssh: { options: string[]; sudo: boolean };
+  server: ServerSpec;
+  clients: ClientSpec[];
+}
+
+export const DEFAULT_HOSTS_FILE = resolve(dirname(fileURLToPath(import.meta.url)), "../hosts/emulated.json");
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** Loads a hosts file (default: the emulated testbed) and validates every field. */
+export function loadConfig(path: string = DEFAULT_HOSTS_FILE): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new Error(`hosts file ${path}: cannot read it (${(e as Error).message})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`hosts file ${path}: not valid JSON (${(e as Error).message})`);
+  }
+  return parseConfig(raw, path);
+}
+
+/** Validates an already-parsed hosts object; errors name the offending field. */
+export function parseConfig(raw: unknown, source = "<object>"): Config {
+  const v = new Validator(source);
+  const top = v.object(raw, "");
+  v.only(top, "", ["$comment", "kind", "prefix", "cgroupParent", "ssh", "server", "clients"]);
+  const kind = v.oneOf(top.kind, "kind", ["emulated", "ssh", "loopback"]) as Kind;
+  const prefix = v.str(top.prefix ?? "wp-", "prefix");
+  // veth names are prefix + "s12"/"c12" and Linux allows 15 characters per interface name.
+  if (!/^wp-[a-z0-9-]{0,8}$/.test(prefix)) v.fail("prefix", `must match wp-[a-z0-9-]{0,8} (interface names are limited to 15 characters), got ${JSON.stringify(prefix)}`);
+  const cgroupParent = v.str(top.cgroupParent ?? "webarch", "cgroupParent");
+  if (!/^webarch(\/[A-Za-z0-9_.-]+)*$/.test(cgroupParent)) v.fail("cgroupParent", `must be "webarch" or "webarch/<sub>", got ${JSON.stringify(cgroupParent)}`);
+
+  const sshRaw = v.object(top.ssh ?? {}, "ssh");
+  v.only(sshRaw, "ssh", ["options", "sudo"]);
+  const ssh = { options: v.strList(sshRaw.options ?? ["-o", "BatchMode=yes"], "ssh.options"), sudo: v.bool(sshRaw.sudo ?? true, "ssh.sudo") };
+
+  const s = v.object(top.server, "server");
+  v.only(s, "server", ["$comment", "ssh", "cpus", "cpuQuota", "cpuPeriodUs", "memoryLimitBytes", "disk", "sysctls"]);
+  const server: ServerSpec = {
+    ssh: kind === "ssh" ? v.str(s.ssh, "server.ssh") : v.absent(s.ssh, "server.ssh", kind),
+    cpus: v.cpuList(s.cpus ?? "1", "server.cpus"),
+    cpuQuota: v.num(s.cpuQuota ?? 1, "server.cpuQuota", (x) => x > 0 && x <= 1, "a fraction of one core in (0, 1]"),
+    cpuPeriodUs: v.num(s.cpuPeriodUs ?? 10000, "server.cpuPeriodUs", (x) => Number.isInteger(x) && x >= 1000 && x <= 1000000, "an integer number of microseconds in [1000, 1000000]"),
+    memoryLimitBytes: s.memoryLimitBytes === null ? null : v.num(s.memoryLimitBytes ?? 2 ** 31, "server.memoryLimitBytes", (x) => Number.isInteger(x) && x >= 2 ** 24, "an integer ≥ 16 MiB, or null"),
+    disk: parseDisk(v, s.disk, kind),
+    sysctls: v.sysctls(s.sysctls ?? {}, "server.sysctls"),
+  };
+  if (kind !== "loopback" && server.cpuQuota * server.cpuPeriodUs < 1000) {
+    v.fail("server.cpuQuota", `× cpuPeriodUs must be ≥ 1000 µs (the kernel's minimum quota), got ${server.cpuQuota} × ${server.cpuPeriodUs}`);
+  }
+
+  // The loopback fallback can set none of these; say so in the config rather than carry defaults it ignores.
+  if (kind === "loopback") Object.assign(server, { cpuQuota: 1, memoryLimitBytes: null, disk: null, sysctls: {} });
+
+  const clients = kind === "ssh" ? parseSshClients(v, top.clients) : parseLocalClients(v, top.clients, kind);
+  return { kind, source, prefix, cgroupParent, ssh, server, clients };
+}
+
+function parseDisk(v: Validator, raw: unknown, kind: Kind): DiskThrottle | null {
+  if (raw === null || raw === undefined) return null;
+  const d = v.object(raw, "server.disk");
+  v.only(d, "server.disk", ["$comment", "path", "device", "readIops", "readBps"]);
+  const limit = (x: unknown, field: string) => (x === null || x === undefined ? null : v.num(x, field, (n) => Number.isInteger(n) && n > 0, "a positive integer, or null"));
+  const disk: DiskThrottle = {
+    path: d.path === undefined || d.path === null ? null : v.str(d.path, "server.disk.path"),
+    device: d.device === undefined || d.device === null ? null : v.str(d.device, "server.disk.device"),
+    readIops: limit(d.readIops, "server.disk.readIops"),
+    readBps: limit(d.readBps, "server.disk.readBps"),
+  };
+  if (disk.device !== null && !/^\d+:\d+$/.test(disk.device)) v.fail("server.disk.device", `must be "MAJOR:MINOR", got ${JSON.stringify(disk.device)}`);
+  if (disk.path === null && disk.device === null) v.fail("server.disk", `needs "path" or "device"`);
+  if (kind === "ssh" && disk.device === null) v.fail("server.disk.device", `is required over ssh (the remote disk cannot be looked up from a path in a dry run)`);
+  // A relative path is relative to the repository, not to the caller's working directory.
+  if (disk.path !== null && !isAbsolute(disk.path)) disk.path = resolve(REPO_ROOT, disk.path);
+  return disk;
+}
+
+function parseLocalClients(v: Validator, raw: unknown, kind: Kind): ClientSpec[] {
+  const c = v.object(raw ?? {}, "clients");
+  v.only(c, "clients", ["$comment", "count", "cpus", "sysctls"]);
+  const count = v.num(c.count ?? 4, "clients.count", (x) => Number.isInteger(x) && x >= 1 && x <= 99, "an integer in [1, 99]");
+  const cpus = v.cpuList(c.cpus ?? "0", "clients.cpus");
+  const sysctls = kind === "loopback" ? {} : v.sysctls(c.sysctls ?? {}, "clients.sysctls");
+  return Array.from({ length: count }, (_, k) => {
+    const i = k + 1;
+    // Link i is 198.18.i.0/24 (RFC 2544 benchmarking range): the server side is .1, client i is .2.
+    const emulated = kind === "emulated";
+    return {
+      name: `client${i}`, ssh: null, cpus, sysctls,
+      serverAddress: emulated ? `198.18.${i}.1` : "127.0.0.1",
+      address: emulated ? `198.18.${i}.2` : null,
+    };
+  });
+}
+
+function parseSshClients(v: Validator, raw: unknown): ClientSpec[] {
+  if (!Array.isArray(raw) || raw.length === 0) v.fail("clients", `must be a non-empty array of {ssh, serverAddress, cpus?, sysctls?} for an ssh testbed`);
+  return (raw as unknown[]).map((item, k) => {
+    const f = `clients[${k}]`;
+    const c = v.object(item, f);
+    v.only(c, f, ["$comment", "ssh", "serverAddress", "cpus", "sysctls"]);
+    return {
+      name: `client${k + 1}`,
+      ssh: v.str(c.ssh, `${f}.ssh`),
+      cpus: c.cpus === undefined || c.cpus === null ? null : v.cpuList(c.cpus, `${f}.cpus`),
+      serverAddress: v.ipv4(c.serverAddress, `${f}.serverAddress`),
+      address: null,
+      sysctls: v.sysctls(c.sysctls ?? {}, `${f}.sysctls`),
+    };
+  });
+}
+
+/** Type checks that throw one error naming the hosts file and the field. */
+class Validator {
+  constructor(private source: string) {}
+  fail(field: string, msg: string): never {
+    throw new Error(`hosts file ${this.source}: field "${field || "(top level)"}" ${msg}`);
+  }
+  object(x: unknown, field: string): Record<string, unknown> {
+    if (typeof x !== "object" || x === null || Array.isArray(x)) this.fail(field, `must be an object, got ${JSON.stringify(x)}`);
+    return x as Record<string, unknown>;
+  }
+  only(o: Record<string, unknown>, field: string, allowed: string[]): void {
+    for (const k of Object.keys(o)) if (!allowed.includes(k)) this.fail(field ? `${field}.${k}` : k, `is not a known field (known: ${allowed.filter((a) => a !== "$comment").join(", ")})`);
+  }
+  str(x: unknown, field: string): string {
+    if (typeof x !== "string" || x === "") this.fail(field, `must be a non-empty string, got ${JSON.stringify(x)}`);
+    return x as string;
+  }
+  bool(x: unknown, field: string): boolean {
+    if (typeof x !== "boolean") this.fail(field, `must be true or false, got ${JSON.stringify(x)}`);
+    return x as boolean;
+  }
+  num(x: unknown, field: string, ok: (n: number) => boolean, what: string): number {
+    if (typeof x !== "number" || !Number.isFinite(x) || !ok(x)) this.fail(field, `must be ${what}, got ${JSON.stringify(x)}`);
+    return x as number;
+  }
+  oneOf(x: unknown, field: string, options: string[]): string {
+    if (typeof x !== "string" || !options.includes(x)) this.fail(field, `must be one of ${options.join(", ")}, got ${JSON.stringify(x)}`);
+    return x as string;
+  }
+  absent(x: unknown, field: string, kind: string): null {
+    if (x !== undefined && x !== null) this.fail(field, `is only allowed for an ssh testbed (this one is ${kind})`);
+    return null;
+  }
+  strList(x: unknown, field: string): string[] {
+    if (!Array.isArray(x) || !x.every((s) => typeof s === "string")) this.fail(field, `must be an array of strings, got ${JSON.stringify(x)}`);
+    return x as string[];
+  }
+  cpuList(x: unknown, field: string): string {
+    if (typeof x !== "string" || !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(x)) this.fail(field, `must be a cpu list such as "1" or "0-1", got ${JSON.stringify(x)}`);
+    return x as string;
+  }
+  ipv4(x: unknown, field: string): string {
+    const ok = typeof x === "string" && /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(x) && x.split(".").every((p) => Number(p) <= 255);
+    if (!ok) this.fail(field, `must be an IPv4 address, got ${JSON.stringify(x)}`);
+    return x as string;
+  }
+  sysctls(x: unknown, field: string): Record<string, string> {
+    const o = this.object(x, field);
+    const out: Record<string, string> = {};
+    for (const [k, val] of Object.entries(o)) {
+      if (k === "$comment") continue;
+      if (!/^[a-z0-9_]+(\.[a-z0-9_]+)+$/.test(k)) this.fail(`${field}.${k}`, `is not a sysctl name`);
+      if (typeof val !== "string" && typeof val !== "number") this.fail(`${field}.${k}`, `must be a string or number, got ${JSON.stringify(val)}`);
+      out[k] = String(val);
+    }
+    return out;
+  }
+}
