@@ -1,0 +1,165 @@
+// Vega-Lite specs of Figures 1–8: our series in paper units, failed points marked, the paper's values beside ours.
+import type { TopLevelSpec } from "vega-lite";
+import { FIGURE_TITLES, PAPER_VALUES, TABLE1_CONFIGS, TABLE1_RATE, table1Value } from "./paper.js";
+import { figurePoints, type Point, type Results, type RunInfo } from "./results.js";
+import { seriesStyles } from "./style.js";
+
+export interface Figure {
+  n: number;
+  /** File name without extension: figure-N. */
+  name: string;
+  spec: TopLevelSpec;
+}
+
+const VERIFICATION: Record<string, string> = {
+  pass: "passed",
+  "fail-timeouts": "failed: timeouts (§3.4)",
+  "fail-bytes": "failed: wrong bytes (§3.4)",
+  "invalid-client": "invalid: client-bound",
+  "server-failed": "server failed",
+};
+const FAILED_SHAPES = ["triangle-down", "diamond", "square", "cross"];
+
+function wrap(text: string, width = 115): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + word.length + 1 > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return line ? [...lines, line] : lines;
+}
+
+/** "key=value" for the scalar fields of an object and of its direct children, so a caption states what run.json holds. */
+export function describeFields(obj: Record<string, unknown> | undefined, maxFields = 10): string {
+  if (!obj) return "not recorded";
+  const out: string[] = [];
+  const visit = (o: Record<string, unknown>, prefix: string, depth: number) => {
+    for (const [key, v] of Object.entries(o)) {
+      if (v !== null && typeof v === "object" && !Array.isArray(v) && depth === 0) visit(v as Record<string, unknown>, `${prefix}${key}.`, 1);
+      else if (["string", "number", "boolean"].includes(typeof v)) out.push(`${prefix}${key}=${typeof v === "number" && !Number.isInteger(v) ? +v.toPrecision(4) : v}`);
+    }
+  };
+  visit(obj, "", 0);
+  return out.length > maxFields ? `${out.slice(0, maxFields).join(", ")}, …` : out.join(", ") || "not recorded";
+}
+
+/** The caption every figure carries: which run, k, the calibration and the testbed. */
+export function captionLines(run: RunInfo): string[] {
+  const id = run.run_id ?? "unnamed run";
+  const commit = run.commit ? `, commit ${String(run.commit).slice(0, 10)}` : "";
+  return [
+    ...wrap(`Ours: ${id} (profile ${run.profile ?? "?"}${commit}), k = ${run.k}: rates and throughput in paper units (testbed value ÷ k).`),
+    ...wrap(`Calibration: ${describeFields(run.calibration)}.`),
+    ...wrap(`Testbed: ${describeFields(run.testbed)}.`),
+  ];
+}
+
+/** Series of a figure ordered as the paper's legends are (§7): best peak throughput first. */
+function seriesByPeak(points: Point[]): string[] {
+  const peak = new Map<string, number>();
+  for (const p of points) if (!Number.isNaN(p.throughput_mbps)) peak.set(p.series, Math.max(peak.get(p.series) ?? -Infinity, p.throughput_mbps));
+  const all = [...new Set(points.map((p) => p.series))];
+  return all.sort((a, b) => (peak.get(b) ?? -Infinity) - (peak.get(a) ?? -Infinity) || a.localeCompare(b));
+}
+
+interface Reference {
+  series: string;
+  kind: string;
+  text: string;
+  rate?: number;
+  mbps: number;
+  colour: string;
+}
+
+/** The paper's throughput values for Figure n: levels quoted in the text, and for Figure 7 Table 1 at 12,000 req/s. */
+function paperReferences(n: number, colourOf: (series: string) => string): Reference[] {
+  const refs: Reference[] = PAPER_VALUES.filter((v) => v.figure === n && v.unit === "Mbps").map((v) => ({
+    series: v.series ?? "",
+    kind: v.kind,
+    text: `paper ${v.section}: ${v.series ? `${v.series} ` : "10K connections "}${v.kind} ${v.value}`,
+    mbps: v.value,
+    colour: colourOf(v.series ?? ""),
+  }));
+  if (n === 7) {
+    for (const { label } of TABLE1_CONFIGS) {
+      refs.push({ series: label, kind: "table1", text: "", rate: TABLE1_RATE, mbps: table1Value("throughput_mbps", label)!, colour: colourOf(label) });
+    }
+  }
+  return refs;
+}
+
+function build(results: Results, n: number, yField: "throughput_mbps" | "mean_response_ms", yTitle: string): Figure {
+  const points = figurePoints(results.points, n);
+  const order = seriesByPeak(points);
+  const styles = seriesStyles(order);
+  const colourOf = (s: string) => styles.get(s)?.colour ?? "#737373";
+  const rows = points.map((p) => ({
+    series: p.series, rate: p.offered_rate, y: p[yField], verdict: p.verdict, verification: VERIFICATION[p.verdict],
+  }));
+  const refs = yField === "throughput_mbps" ? paperReferences(n, colourOf) : [];
+  const maxRate = Math.max(30000, ...rows.map((r) => r.rate));
+  const x = { field: "rate", type: "quantitative", title: "Requests/s", scale: { domain: [0, maxRate] } } as const;
+  const y = { field: "y", type: "quantitative", title: yTitle, scale: { zero: true } } as const;
+  const colour = {
+    field: "series", type: "nominal", title: "Configuration",
+    scale: { domain: order, range: order.map((s) => styles.get(s)!.colour) },
+    legend: { symbolStrokeWidth: 2, symbolType: "stroke", labelLimit: 320 },
+  } as const;
+  const dash = { field: "series", type: "nominal", title: "Configuration", scale: { domain: order, range: order.map((s) => styles.get(s)!.dash) } } as const;
+  const failedDomain = Object.values(VERIFICATION).slice(1);
+  const notes = [
+    "Filled points passed verification (§3.4); hollow points did not.",
+    refs.length ? "Thin dashed lines: levels quoted in the paper's text." : "",
+    n === 7 ? "Open diamonds: the paper's Table 1 throughput at 12,000 req/s." : "",
+  ].filter(Boolean).join(" ");
+
+  const layers: object[] = [
+    { data: { values: rows }, mark: { type: "line", strokeWidth: 1.8 }, encoding: { x, y, color: colour, strokeDash: dash } },
+    { data: { values: rows.filter((r) => r.verdict === "pass") }, mark: { type: "point", filled: true, size: 36 }, encoding: { x, y, color: colour } },
+    {
+      data: { values: rows.filter((r) => r.verdict !== "pass") },
+      mark: { type: "point", filled: false, size: 70, strokeWidth: 1.6 },
+      encoding: {
+        x, y, color: colour,
+        shape: { field: "verification", type: "nominal", title: "Not passing", legend: { labelLimit: 320 }, scale: { domain: failedDomain, range: FAILED_SHAPES } },
+      },
+    },
+  ];
+  const levels = refs.filter((r) => r.rate === undefined);
+  if (levels.length) {
+    layers.push(
+      { data: { values: levels }, mark: { type: "rule", strokeDash: [4, 3], strokeWidth: 1, opacity: 0.8 }, encoding: { y: { field: "mbps", type: "quantitative" }, stroke: { field: "colour", type: "nominal", scale: null } } },
+      // Sustained levels are labelled at the right so that they do not overprint the peak just above them.
+      ...[false, true].map((right) => ({
+        data: { values: levels.filter((r) => r.kind === "sustained" === right) },
+        mark: { type: "text", align: right ? "right" : "left", dx: right ? -4 : 4, dy: -5, fontSize: 9, x: right ? { expr: "width" } : 0 },
+        encoding: { y: { field: "mbps", type: "quantitative" }, text: { field: "text" }, fill: { field: "colour", type: "nominal", scale: null } },
+      })),
+    );
+  }
+  const marks = refs.filter((r) => r.rate !== undefined);
+  if (marks.length) {
+    layers.push({
+      data: { values: marks }, mark: { type: "point", shape: "diamond", filled: false, size: 130, strokeWidth: 2 },
+      encoding: { x: { field: "rate", type: "quantitative" }, y: { field: "mbps", type: "quantitative" }, stroke: { field: "colour", type: "nominal", scale: null } },
+    });
+  }
+  const spec = {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: { text: `Figure ${n}: ${FIGURE_TITLES[n]}`, subtitle: [...captionLines(results.run), ...wrap(notes)], anchor: "start", subtitleFontSize: 10 },
+    width: 640,
+    height: 360,
+    layer: layers,
+    config: { font: "DejaVu Sans, sans-serif" },
+  };
+  return { n, name: `figure-${n}`, spec: spec as TopLevelSpec };
+}
+
+/** Figure n (1–7: throughput; 8: mean response time of Figure 7's configurations). */
+export function figure(results: Results, n: number): Figure {
+  if (!(n in FIGURE_TITLES)) throw new Error(`no Figure ${n} in the paper (1–8)`);
+  return n === 8 ? build(results, 8, "mean_response_ms", "Mean response time (ms)") : build(results, n, "throughput_mbps", "Throughput (Mbps)");
+}

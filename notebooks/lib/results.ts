@@ -1,0 +1,127 @@
+// Reads one results folder (run.json, points.csv, profile.csv) written by the runner into typed rows.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+
+/** points.csv's columns, in the runner's order (rates and throughput in paper units: testbed value ÷ k). */
+export const POINT_COLUMNS = [
+  "run_id", "figure", "series", "server", "variant", "max_conns", "procs_or_workers", "offered_rate",
+  "offered_rate_testbed", "k", "duration_s", "sessions", "requests", "replies", "reply_rate", "throughput_mbps",
+  "mean_response_ms", "median_response_ms", "p90_response_ms", "errors_total", "client_timo", "socket_timo",
+  "connrefused", "connreset", "fd_unavail", "other_errors", "timeout_pct", "max_file_timeout_pct", "iowait_pct",
+  "server_cpu_pct", "ctx_switches_per_s", "user_ctx_switches_per_s", "page_cache_kb", "event_calls_per_s",
+  "mean_interest_set", "client_cpu_pct", "start_lateness_ms", "verdict", "verdict_reason",
+] as const;
+
+const TEXT_COLUMNS = ["run_id", "figure", "series", "server", "variant", "verdict", "verdict_reason"] as const;
+type TextColumn = (typeof TEXT_COLUMNS)[number];
+type NumberColumn = Exclude<(typeof POINT_COLUMNS)[number], TextColumn>;
+
+/** One measured point; a number the runner left empty is NaN. */
+export type Point = { [C in TextColumn]: string } & { [C in NumberColumn]: number };
+
+export const VERDICTS = ["pass", "fail-timeouts", "fail-bytes", "invalid-client", "server-failed"] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export const PROFILE_SECTIONS = ["vmlinux", "nic", "user", "libc", "other"] as const;
+
+export interface ProfileRow {
+  run_id: string;
+  series: string;
+  section: string;
+  category: string;
+  pct: number;
+}
+
+/** run.json; only the fields the notebooks read are typed, the rest is kept as written. */
+export interface RunInfo {
+  run_id?: string;
+  commit?: string;
+  profile?: string;
+  k: number;
+  calibration?: Record<string, unknown>;
+  testbed?: Record<string, unknown>;
+  started?: string;
+  ended?: string;
+  [key: string]: unknown;
+}
+
+export interface Results {
+  dir: string;
+  run: RunInfo;
+  points: Point[];
+  profile: ProfileRow[];
+}
+
+function readCsv(path: string, required: readonly string[]): Record<string, string>[] {
+  const rows = parse(readFileSync(path, "utf8"), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  const header = rows.length ? Object.keys(rows[0]) : required;
+  const missing = required.filter((c) => !header.includes(c));
+  if (missing.length) throw new Error(`${path}: missing column(s) ${missing.join(", ")}`);
+  return rows;
+}
+
+function toNumber(s: string | undefined): number {
+  return s === undefined || s === "" ? NaN : Number(s);
+}
+
+/** Parses points.csv; throws naming the file and row on a missing column or an unknown verdict. */
+export function readPoints(path: string): Point[] {
+  return readCsv(path, POINT_COLUMNS).map((r, i) => {
+    const p: Record<string, string | number> = {};
+    for (const c of POINT_COLUMNS) p[c] = (TEXT_COLUMNS as readonly string[]).includes(c) ? r[c] : toNumber(r[c]);
+    if (!(VERDICTS as readonly string[]).includes(r.verdict)) throw new Error(`${path} row ${i + 2}: unknown verdict "${r.verdict}"`);
+    return p as Point;
+  });
+}
+
+export function readProfile(path: string): ProfileRow[] {
+  return readCsv(path, ["run_id", "series", "section", "category", "pct"]).map((r) => ({
+    run_id: r.run_id, series: r.series, section: r.section, category: r.category, pct: toNumber(r.pct),
+  }));
+}
+
+/** Reads a results folder; profile.csv is optional (a run without profiling has none). */
+export function readResults(dir: string): Results {
+  const run = JSON.parse(readFileSync(join(dir, "run.json"), "utf8")) as RunInfo;
+  if (typeof run.k !== "number" || !(run.k > 0)) throw new Error(`${dir}/run.json: k must be a positive number`);
+  let profile: ProfileRow[] = [];
+  try {
+    profile = readProfile(join(dir, "profile.csv"));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+  return { dir, run, points: readPoints(join(dir, "points.csv")), profile };
+}
+
+/**
+ * The figures a point belongs to. The `figure` field may name several ("3;7"), as numbers or "fig7"/"figure-7";
+ * Table 1 is "table1" (returned as "table1").
+ */
+export function figuresOf(p: Point): (number | "table1")[] {
+  return p.figure
+    .split(/[;,|+\s]+/)
+    .filter(Boolean)
+    .flatMap((t): (number | "table1")[] => {
+      if (/^(table|t)[-_ ]?1$/i.test(t)) return ["table1"];
+      const m = /^(?:fig(?:ure)?[-_ ]?)?(\d+)$/i.exec(t);
+      return m ? [Number(m[1])] : [];
+    });
+}
+
+/** Points drawn in Figure n. Figure 8 shows the response times of Figure 7's runs (§8). */
+export function figurePoints(points: Point[], n: number): Point[] {
+  return points.filter((p) => figuresOf(p).some((f) => f === n || (n === 8 && f === 7)));
+}
+
+/** A point measures the server unless the client was the bottleneck or the server failed. */
+export function measuresServer(p: Point): boolean {
+  return p.verdict !== "invalid-client" && p.verdict !== "server-failed";
+}
+
+/** How close an offered rate must be to a named rate to count as measured at it (relative). */
+export const RATE_TOLERANCE = 0.05;
+
+export function nearRate(p: Point, rate: number): boolean {
+  return Math.abs(p.offered_rate - rate) <= RATE_TOLERANCE * rate;
+}
