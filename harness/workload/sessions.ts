@@ -72,6 +72,7 @@ export interface SessionLogStats {
   sessions: number;
   requests: number;
   meanRequestsPerSession: number;   // converts an offered request rate into the session rate
+  meanPagesPerSession: number;
   meanRequestsPerPage: number;      // including pages cut short at a session's end
   meanBytesPerRequest: number;      // reply bodies
   meanActiveThinkS: number;
@@ -81,6 +82,7 @@ export interface SessionLogStats {
   thinksOver60s: number;            // gaps longer than the servers' default idle timeout
   expected: {
     meanRequestsPerSession: number;
+    meanPagesPerSession: number;
     meanBytesPerRequest: number;
     meanActiveThinkS: number;
     meanInactiveThinkS: number;
@@ -190,6 +192,7 @@ export function summarise(sessions: ReadonlyArray<GeneratedSession>, model: Sess
     sessions: sessions.length,
     requests,
     meanRequestsPerSession: requests / sessions.length,
+    meanPagesPerSession: pages / sessions.length,
     meanRequestsPerPage: requests / pages,
     meanBytesPerRequest: bytes / requests,
     meanActiveThinkS: activeN ? activeSum / activeN : 0,
@@ -206,14 +209,16 @@ export function expectedStats(model: SessionModel): SessionLogStats["expected"] 
   const lengths = sessionLengthPmf(model);
   const activeMean = weibullMean(model.activeOff);
   const inactiveMean = paretoMean(model.inactiveOff);
-  let meanRequests = 0, meanThink = 0;
+  let meanRequests = 0, meanPages = 0, meanThink = 0;
   for (const [length, p] of lengths) {
     const pageStarts = expectedPageStarts(model, length);
     meanRequests += p * length;
+    meanPages += p * (1 + pageStarts);
     meanThink += p * ((length - 1 - pageStarts) * activeMean + pageStarts * inactiveMean);
   }
   return {
     meanRequestsPerSession: meanRequests,
+    meanPagesPerSession: meanPages,
     meanBytesPerRequest: meanRequestBytes(model.classMix, model.fileMix),
     meanActiveThinkS: activeMean,
     meanInactiveThinkS: inactiveMean,
