@@ -1,0 +1,123 @@
+// Done-means test: a file served in the server host reaches every client host over its own link, the server is
+// confined (read back from the kernel), the report names the limits, and teardown leaves nothing behind.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { down, hostCommand, loadConfig, report, serverAddress, serverCgroupStats, setServerCpuQuota, status, up, namespaceOf } from "../lib/testbed.ts";
+import { hostCgroupDirs } from "../lib/cgroups.ts";
+import { run } from "../lib/exec.ts";
+import { leftovers, rejects, sleep, testHostsFile, REPO } from "./helpers.ts";
+
+const MEMORY = 256 * 2 ** 20;
+const hostsFile = testHostsFile("a", (raw) => {
+  raw.server.memoryLimitBytes = MEMORY;
+  raw.server.cpuQuota = 0.5;
+});
+const cfg = loadConfig(hostsFile);
+const docroot = mkdtempSync(join(tmpdir(), "wp-env-doc-"));
+const body = randomBytes(200_000);
+writeFileSync(join(docroot, "f.bin"), body);
+let server: ChildProcess | null = null;
+let serverLog = "";
+let serverExited: Promise<unknown> = Promise.resolve();
+
+test.after(async () => {
+  if (server?.pid && server.exitCode === null) server.kill("SIGKILL");
+  await down(cfg);
+  rmSync(docroot, { recursive: true, force: true });
+  rmSync(dirname(hostsFile), { recursive: true, force: true });
+});
+
+/** Fetches a URL from inside a host; returns the body. */
+async function fetchOn(host: string, url: string): Promise<Buffer> {
+  const out = join(docroot, `got-${host}`);
+  await run(hostCommand(cfg, host, ["curl", "-sf", "--max-time", "5", "-o", out, url]));
+  return readFileSync(out);
+}
+
+test("up brings every host, link and cgroup into existence", async () => {
+  assert.equal(await up(cfg), "created");
+  const st = await status(cfg);
+  assert.ok(st.up, JSON.stringify(st));
+  assert.is(Object.keys(st.namespaces).length, 5);
+  assert.is(Object.keys(st.links).length, 4);
+});
+
+test("a file served in the server host reaches each client host over its own link", async () => {
+  const argv = hostCommand(cfg, "server", ["/usr/bin/python3", "-m", "http.server", "--bind", "0.0.0.0", "8080", "--directory", docroot]);
+  server = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
+  server.stderr!.on("data", (d) => (serverLog += d));
+  serverExited = new Promise((r) => server!.on("exit", r));
+  const url = (i: number) => `http://${serverAddress(cfg, i)}:8080/f.bin`;
+  for (let t = 0; ; t++) { // wait until it listens
+    try { await fetchOn("client1", url(1)); break; } catch (e) { if (t > 50) throw e; await sleep(100); }
+  }
+  for (let i = 1; i <= 4; i++) {
+    const got = await fetchOn(`client${i}`, url(i));
+    assert.ok(got.equals(body), `client${i} received the exact bytes`);
+  }
+  // The server saw each request come from the client's own address, i.e. over link i.
+  for (let i = 1; i <= 4; i++) assert.match(serverLog, new RegExp(`^198\\.18\\.${i}\\.2 - .*GET /f\\.bin`, "m"));
+  // And a client cannot reach the server through another client's link: link 2's address is not routed from client 1.
+  await rejects(() => fetchOn("client1", url(2)));
+});
+
+test("the server process is confined to its namespace, core, CPU quota and memory limit (read back from the kernel)", async () => {
+  const pid = server!.pid as number;
+  const cgroups = readFileSync(`/proc/${pid}/cgroup`, "utf8");
+  for (const c of ["cpuset", "cpu", "cpuacct", "memory", "blkio"]) {
+    assert.match(cgroups, new RegExp(`:${c}:/${cfg.cgroupParent}/server$`, "m"), `${c} cgroup`);
+  }
+  assert.match(readFileSync(`/proc/${pid}/status`, "utf8"), /^Cpus_allowed_list:\s+1$/m);
+  assert.is(readlinkSync(`/proc/${pid}/ns/net`), `net:[${statSync(join("/run/netns", namespaceOf(cfg, "server"))).ino}]`);
+  const d = hostCgroupDirs(cfg, "server");
+  assert.is(Number(readFileSync(join(d.memory!, "memory.limit_in_bytes"), "utf8")), MEMORY);
+  assert.is(readFileSync(join(d.cpu!, "cpu.cfs_quota_us"), "utf8").trim(), "5000");
+  assert.is(readFileSync(join(d.cpu!, "cpu.cfs_period_us"), "utf8").trim(), "10000");
+  assert.match(readFileSync(join(d.blkio!, "blkio.throttle.read_iops_device"), "utf8"), /^\d+:\d+ 200$/m);
+  const stats = await serverCgroupStats(cfg);
+  assert.ok(stats.cpuUsageNs > 0 && stats.memoryUsageBytes > 0 && stats.memoryUsageBytes <= MEMORY, JSON.stringify(stats));
+  // A client host runs on core 0, in its own cgroups.
+  const clientCpus = (await run(hostCommand(cfg, "client2", ["sh", "-c", "grep Cpus_allowed_list /proc/self/status; cat /proc/self/cgroup"])));
+  assert.match(clientCpus, /Cpus_allowed_list:\s+0$/m);
+  assert.match(clientCpus, new RegExp(`:cpuset:/${cfg.cgroupParent}/client2$`, "m"));
+});
+
+test("setServerCpuQuota changes the quota the kernel holds", async () => {
+  assert.equal(await setServerCpuQuota(cfg, 0.25), { quotaUs: 2500, periodUs: 10000 });
+  await rejects(() => setServerCpuQuota(cfg, 0.05), /1000 µs/);
+  await rejects(() => setServerCpuQuota(cfg, 1.5), /\(0, 1\]/);
+});
+
+test("the report (CLI, --out) names CPU quota, memory limit, disk throttle, cores and sysctls", async () => {
+  const out = join(docroot, "report.json");
+  await run(["node", "--import", "tsx", join(REPO, "env/testbed.ts"), "report", "--hosts", hostsFile, "--out", out]);
+  const r = JSON.parse(readFileSync(out, "utf8"));
+  const s = r.testbed.server;
+  assert.equal(s.cpuQuota, { quotaUs: 2500, periodUs: 10000, fractionOfCore: 0.25 });
+  assert.is(s.memoryLimitBytes, MEMORY);
+  assert.is(s.diskThrottle.readIops, 200);
+  assert.is(s.diskThrottle.readBps, 80_000_000);
+  assert.is(s.cores, "1");
+  assert.is(r.testbed.client3.cores, "0");
+  assert.is(s.sysctls["net.core.somaxconn"], "65535");
+  assert.is(r.testbed.client1.sysctls["net.ipv4.ip_local_port_range"], "1024 65535");
+  assert.is(s.rlimits["Max open files"].hard, readFileSync("/proc/self/limits", "utf8").match(/Max open files\s+\S+\s+(\S+)/)![1]);
+  assert.is(r.testbed.rps[`${cfg.prefix}s1`], "2");
+  assert.is(r.testbed.rps[`${cfg.prefix}c1`], "1");
+  assert.ok(r.machine.cpu.cores >= 2 && r.machine.memory.totalBytes > 0 && r.machine.kernelRelease);
+});
+
+test("down ends the server and leaves no namespace, link or cgroup behind", async () => {
+  assert.equal(await down(cfg), "removed");
+  await Promise.race([serverExited, sleep(2000).then(() => assert.unreachable("the server process outlived down"))]);
+  assert.equal(await leftovers(cfg), []);
+  const ns = await run(["ip", "netns", "list"]);
+  assert.not.match(ns, cfg.prefix);
+});
+
+test.run();
