@@ -1,0 +1,138 @@
+// A writer stuck in a slow disk read must not stop the other writers (§6: "processing continues even when a
+// thread is blocked waiting for disk I/O"). The slow disk is slowfs, a FUSE file system whose file "slow" cannot
+// be read until the test releases it, so the stall is real (the writer sleeps in the kernel) and deterministic.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildFileSet, fileContent, type ManifestEntry } from "../../../harness/workload/fileset.ts";
+import { Conn, SERVERS_DIR, get, serverBin, startServer, type RunningServer } from "../../test/lib.ts";
+
+const SLOW_SIZE = 200_000;
+const SLOWFS = join(SERVERS_DIR, "bin", "obj", "watpipe", "slowfs");
+
+/** The bytes slowfs serves for "slow": byte i is (7i + 3) mod 251. */
+function slowContent(): Buffer {
+  const b = Buffer.alloc(SLOW_SIZE);
+  for (let i = 0; i < SLOW_SIZE; i++) b[i] = (i * 7 + 3) % 251;
+  return b;
+}
+
+interface SlowFs { proc: ChildProcess; next(line: string, timeoutMs: number): Promise<void>; release(): void }
+
+/** Mounts slowfs at `dir`; resolves once it is ready. */
+async function mountSlowFs(dir: string): Promise<SlowFs> {
+  const proc = spawn(SLOWFS, [dir, String(SLOW_SIZE)], { stdio: ["pipe", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  proc.stdout!.on("data", (d) => (out += d));
+  proc.stderr!.on("data", (d) => (err += d));
+  const next = (line: string, timeoutMs: number) =>
+    new Promise<void>((resolve, reject) => {
+      const end = Date.now() + timeoutMs;
+      const poll = () => {
+        if (out.split("\n").includes(line)) return resolve();
+        if (proc.exitCode !== null) return reject(new Error(`slowfs exited (${proc.exitCode}): ${err}`));
+        if (Date.now() > end) return reject(new Error(`slowfs said no "${line}" within ${timeoutMs} ms: ${err}`));
+        setTimeout(poll, 20);
+      };
+      poll();
+    });
+  await next("ready", 5000);
+  return { proc, next, release: () => proc.stdin!.write("go\n") };
+}
+
+async function unmount(fs: SlowFs) {
+  const gone = new Promise((r) => fs.proc.once("exit", r));
+  if (fs.proc.exitCode === null) fs.proc.kill("SIGTERM"); // answers held reads, then unmounts
+  await gone;
+}
+
+let root = "";
+let files: ManifestEntry[] = [];
+
+test.before(() => {
+  execFileSync("make", ["-s", "-C", join(SERVERS_DIR, "watpipe"), "all", "test-builds"], { stdio: "inherit" });
+  root = mkdtempSync(join(tmpdir(), "watpipe-stall-"));
+  files = buildFileSet({ root, dirs: 1 });
+  mkdirSync(join(root, "stall"));
+});
+
+test.after(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+/** Starts watpipe with `writers`, sends a request for the slow file and waits until a writer is stuck in it. */
+async function stallOneWriter(writers: number): Promise<{ server: RunningServer; fs: SlowFs; stuck: Conn }> {
+  const fs = await mountSlowFs(join(root, "stall"));
+  const server = await startServer(serverBin("watpipe"), ["--root", root, "--port", "0", "--writers", String(writers)]);
+  const stuck = await Conn.open(server.port);
+  await stuck.send(get("/stall/slow"));
+  await fs.next("held", 5000);
+  return { server, fs, stuck };
+}
+
+test("with 4 writers, one stuck on a slow read, the other writers keep serving byte-exact replies", async () => {
+  const { server, fs, stuck } = await stallOneWriter(4);
+  try {
+    // 36 files over 6 keep-alive connections, all while the stuck writer sleeps in the kernel.
+    const conns = await Promise.all(Array.from({ length: 6 }, () => Conn.open(server.port)));
+    await Promise.all(
+      conns.map(async (c, i) => {
+        for (const f of files.filter((_, j) => j % conns.length === i)) {
+          await c.send(get("/" + f.path));
+          const r = await c.read({ timeoutMs: 5000 });
+          assert.is(r.status, 200, f.path);
+          assert.ok(r.body.equals(fileContent(1, f.path, f.size)), `${f.path} byte-exact`);
+        }
+        c.close();
+      }),
+    );
+    assert.ok(stuck.pending() < 200, `at most the header of the slow reply arrived before the release (${stuck.pending()} B)`);
+    const during = await server.stats();
+    assert.is(during.replies, files.length, "every other reply was written during the stall");
+    assert.ok(during.writer_jobs.filter((n: number) => n > 0).length >= 2, `jobs spread over writers: ${during.writer_jobs}`);
+
+    fs.release();
+    const r = await stuck.read({ timeoutMs: 5000 });
+    assert.is(r.status, 200);
+    assert.ok(r.body.equals(slowContent()), "the slow reply completes byte-exact after the release");
+    stuck.close();
+  } finally {
+    await unmount(fs);
+    const { code } = await server.stop();
+    assert.is(code, 0);
+  }
+});
+
+test("control: with 1 writer the same stall holds every other reply until the release", async () => {
+  const { server, fs, stuck } = await stallOneWriter(1);
+  try {
+    const other = await Conn.open(server.port);
+    const f = files[0];
+    await other.send(get("/" + f.path));
+    let early = false;
+    try {
+      await other.read({ timeoutMs: 1500 });
+      early = true;
+    } catch {
+      // expected: the only writer is asleep in the slow read
+    }
+    assert.not.ok(early, "a reply was written while the only writer was stuck");
+
+    fs.release();
+    const r = await other.read({ timeoutMs: 5000 });
+    assert.ok(r.body.equals(fileContent(1, f.path, f.size)));
+    assert.ok((await stuck.read({ timeoutMs: 5000 })).body.equals(slowContent()));
+    other.close();
+    stuck.close();
+  } finally {
+    await unmount(fs);
+    const { code } = await server.stop();
+    assert.is(code, 0);
+  }
+});
+
+test.run();
