@@ -36,9 +36,10 @@ export function fileSetBytes(dirs: number): number {
 }
 
 /**
- * Writes the file set and its manifest, resuming whatever an earlier run (same seed) left: a file whose size is
- * right is complete (files are written under a temporary name and renamed), and a complete file whose checksum an
- * earlier manifest or journal recorded is not even regenerated, so re-running over a finished set only stats it.
+ * Writes the file set and its manifest, resuming whatever an earlier run with the same seed left. A file is kept
+ * as it is when an earlier manifest or journal recorded it and its size is still right (files are written under a
+ * temporary name and renamed, and journalled only once written); anything else is written afresh. Re-running over
+ * a finished set therefore only stats it, and a crash costs at most the directory in progress.
  */
 export function buildFileSet(opts: FileSetOptions): ManifestEntry[] {
   const seed = opts.seed ?? 1;
@@ -46,7 +47,7 @@ export function buildFileSet(opts: FileSetOptions): ManifestEntry[] {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`seed must be an integer in 0..2^32-1, got ${seed}`);
   mkdirSync(opts.root, { recursive: true });
   const header = `# seed=${seed} content=${CONTENT_VERSION}`;
-  const { known, stale, journalMatches } = earlierRun(opts.root, header);
+  const { known, journalMatches } = earlierRun(opts.root, header);
   const journal = join(opts.root, JOURNAL_NAME);
   if (!journalMatches) writeFileSync(journal, header + "\n");
 
@@ -60,15 +61,12 @@ export function buildFileSet(opts: FileSetOptions): ManifestEntry[] {
     for (const { cls, index, size } of SIZE_TABLE) {
       const path = filePath(d, cls, index);
       const full = join(opts.root, path);
-      const complete = !stale && sizeOf(full) === size;
-      let crc = complete ? known.get(path) : undefined;
-      if (crc === undefined) {
+      let crc = known.get(path);
+      if (crc === undefined || sizeOf(full) !== size) {
         const body = fileContent(seed, path, size);
         crc = crc32(body);
-        if (!complete) {
-          writeFileSync(full + ".part", body);
-          renameSync(full + ".part", full); // a crash never leaves a short file under the final name
-        }
+        writeFileSync(full + ".part", body);
+        renameSync(full + ".part", full); // a crash never leaves a short file under the final name
         computed.push({ path, size, crc32: crc });
       }
       manifest.push({ path, size, crc32: crc });
@@ -106,12 +104,11 @@ export function verifyFileSet(root: string, opts: { contents?: boolean } = {}): 
 }
 
 /**
- * What an earlier run left: the checksums it recorded under this header (seed and content version), whether its
- * journal can be appended to, and whether it used another seed or generator (then no file on disk is trusted).
+ * The checksums an earlier run with this header (seed and content version) recorded, and whether its journal can
+ * be appended to. Records of another seed or content version are deleted: they no longer describe the files.
  */
-function earlierRun(root: string, header: string): { known: Map<string, number>; stale: boolean; journalMatches: boolean } {
+function earlierRun(root: string, header: string): { known: Map<string, number>; journalMatches: boolean } {
   const known = new Map<string, number>();
-  let stale = false;
   let journalMatches = false;
   for (const name of [MANIFEST_NAME, JOURNAL_NAME]) {
     const full = join(root, name);
@@ -121,10 +118,10 @@ function earlierRun(root: string, header: string): { known: Map<string, number>;
       for (const e of parseEntries(text, full)) known.set(e.path, e.crc32);
       if (name === JOURNAL_NAME) journalMatches = true;
     } else {
-      stale = true;
+      unlinkSync(full);
     }
   }
-  return stale ? { known: new Map(), stale, journalMatches: false } : { known, stale, journalMatches };
+  return { known, journalMatches };
 }
 
 function formatEntries(entries: ReadonlyArray<ManifestEntry>): string {

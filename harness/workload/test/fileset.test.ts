@@ -65,7 +65,8 @@ test("resumes: rewrites missing and short files, keeps complete ones untouched, 
   assert.is(statSync(untouched).mtimeMs, mtime);
   assert.is(readFileSync(join(root, filePath(0, 1, 1))).length, fileSize(1, 1));
   assert.is(readFileSync(join(root, filePath(1, 2, 2))).length, fileSize(2, 2));
-  // A same-size file is taken as complete (that is what makes resuming cheap); the contents check catches it.
+  // A recorded file of the right size is taken as complete (that is what makes resuming cheap); only the
+  // contents check catches same-size damage.
   assert.equal(verifyFileSet(root), []);
   assert.equal(verifyFileSet(root, { contents: true }), [`${filePath(0, 3, 0)}: CRC-32 differs from the manifest`]);
   assert.is(manifest.find((e) => e.path === filePath(0, 3, 0))!.crc32, crc32(fileContent(1, filePath(0, 3, 0), fileSize(3, 0))));
@@ -87,16 +88,17 @@ test("an interrupted run leaves a journal; the next run finishes with the same m
   assert.equal(verifyFileSet(root, { contents: true }), []);
 });
 
-test("grows from fewer directories, and rewrites everything when the seed changes", () => {
+test("grows from fewer directories, and rewrites everything when the seed changes, even across a crash", () => {
   const root = join(tmp, "grow");
   buildFileSet({ root, dirs: 1, seed: 3 });
   assert.is(buildFileSet({ root, dirs: 2, seed: 3 }).length, 72);
   assert.equal(verifyFileSet(root, { contents: true }), []);
+  assert.throws(() => buildFileSet({ root, dirs: 2, seed: 4, onProgress: (done) => {
+    if (done === 40) throw new Error("simulated crash");
+  } }), /simulated crash/);
   buildFileSet({ root, dirs: 2, seed: 4 });
   assert.ok(readFileSync(join(root, MANIFEST_NAME), "utf8").startsWith("# seed=4 "));
-  const p = filePath(0, 1, 4);
-  assert.ok(readFileSync(join(root, p)).equals(fileContent(4, p, fileSize(1, 4))));
-  assert.equal(verifyFileSet(root, { contents: true }), []);
+  for (const { path, size } of readManifest(root)) assert.ok(readFileSync(join(root, path)).equals(fileContent(4, path, size)), path);
 });
 
 test("malformed parameters and manifests are refused", () => {
