@@ -22,3 +22,12 @@ export function paperUnits(testbedValue: number, k: number): number {
 export function testbedConns(paperConns: number, k: number): number {
   return Math.max(1, Math.round(paperConns * checkK(k)));
 }
+
+/** The server disk's I/O budget scales with k (the disk must keep pace with a k-times slower workload, no faster). */
+export function testbedDisk(paper: { readIops: number | null; readBps: number | null }, k: number) {
+  checkK(k);
+  return {
+    readIops: paper.readIops === null ? null : Math.max(1, Math.round(paper.readIops * k)),
+    readBps: paper.readBps === null ? null : Math.max(1, Math.round(paper.readBps * k)),
+  };
+}

@@ -1,0 +1,107 @@
+// Background processes the harness starts: tracked by PID so that a stop, an error or Ctrl-C ends exactly them.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { createInterface } from "node:readline";
+
+export interface Proc {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  /** resolves with the exit code (or the signal's name) when the process has exited */
+  exited: Promise<number | string>;
+  exitStatus: number | string | null;
+  /** stdout lines seen so far (kept only when asked) */
+  lines: string[];
+  /** calls fn on every stdout line from now on */
+  onLine(fn: (line: string) => void): void;
+}
+
+/** Every live process we started; `stopAll` ends them (Ctrl-C, errors). */
+const live = new Set<Proc>();
+
+export interface StartOptions {
+  stdoutFile?: string;   // copy stdout here
+  stderrFile?: string;   // copy stderr here
+  keepLines?: boolean;   // keep stdout lines in memory (small outputs only)
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Starts argv in its own process group (so a wrapper such as `ip netns exec` and what it runs are ended together). */
+export function start(name: string, argv: string[], o: StartOptions = {}): Proc {
+  const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], detached: true, env: o.env ?? process.env });
+  const listeners: Array<(l: string) => void> = [];
+  const p: Proc = {
+    name, child, pid: child.pid ?? -1, lines: [], exitStatus: null,
+    exited: new Promise((resolve) => {
+      child.on("exit", (code, sig) => { p.exitStatus = code ?? sig ?? "unknown"; live.delete(p); resolve(p.exitStatus); });
+      child.on("error", (e) => { p.exitStatus = `spawn failed: ${e.message}`; live.delete(p); resolve(p.exitStatus); });
+    }),
+    onLine: (fn) => { listeners.push(fn); },
+  };
+  const files: WriteStream[] = [];
+  const tee = (stream: NodeJS.ReadableStream, file?: string) => {
+    if (!file) { stream.resume(); return; }
+    const w = createWriteStream(file);
+    files.push(w);
+    stream.pipe(w);
+  };
+  tee(child.stderr!, o.stderrFile);
+  if (o.stdoutFile) { const w = createWriteStream(o.stdoutFile); files.push(w); child.stdout!.pipe(w); }
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    if (o.keepLines) p.lines.push(line);
+    for (const fn of listeners) fn(line);
+  });
+  if (p.pid > 0) live.add(p);
+  return p;
+}
+
+/** Sends a signal to the process group of p (its own PID), ignoring a group that is already gone. */
+export function signal(p: Proc, sig: NodeJS.Signals): void {
+  if (p.exitStatus !== null) return;
+  try { process.kill(-p.pid, sig); } catch { /* already exited */ }
+}
+
+/** SIGTERM, then SIGKILL after graceMs; resolves with how it ended and whether it needed the SIGKILL. */
+export async function stop(p: Proc, graceMs = 5000): Promise<{ status: number | string; killed: boolean }> {
+  if (p.exitStatus !== null) return { status: p.exitStatus, killed: false };
+  signal(p, "SIGTERM");
+  const timer = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), graceMs).unref());
+  if ((await Promise.race([p.exited, timer])) === "timeout") {
+    signal(p, "SIGKILL");
+    return { status: await p.exited, killed: true };
+  }
+  return { status: p.exitStatus!, killed: false };
+}
+
+/** Ends every process still running (Ctrl-C, error paths). */
+export async function stopAll(graceMs = 3000): Promise<void> {
+  await Promise.all([...live].map((p) => stop(p, graceMs)));
+}
+
+export function liveProcesses(): Proc[] {
+  return [...live];
+}
+
+/** Waits for the first stdout line satisfying pred, or fails when the process exits or time runs out. */
+export function waitForLine(p: Proc, pred: (line: string) => boolean, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (f: () => void) => { if (!done) { done = true; clearTimeout(t); f(); } };
+    const t = setTimeout(() => finish(() => reject(new Error(`${p.name}: no expected output within ${timeoutMs} ms`))), timeoutMs);
+    p.onLine((l) => { if (pred(l)) finish(() => resolve(l)); });
+    p.exited.then((s) => finish(() => reject(new Error(`${p.name} exited (${s}) before it was ready`))));
+  });
+}
+
+/** Runs argv to completion, returning its exit code and output (for short commands). */
+export function run(argv: string[], timeoutMs = 60_000): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "", stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const t = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", (e) => { clearTimeout(t); resolve({ code: `spawn failed: ${e.message}`, stdout, stderr }); });
+    child.on("exit", (code, sig) => { clearTimeout(t); resolve({ code: code ?? sig ?? "unknown", stdout, stderr }); });
+  });
+}

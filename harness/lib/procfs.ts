@@ -1,0 +1,75 @@
+// Reads what the harness measures from /proc: vmstat lines, a process tree's context switches and CPU time, a core's times.
+import { readFileSync, readdirSync } from "node:fs";
+
+export interface VmstatSample { r: number; b: number; cache_kb: number; cs: number; us: number; sy: number; id: number; wa: number; st: number }
+
+/** Parses `vmstat -n 5` output (header lines skipped; columns found by name, so versions with or without `gu` work). */
+export function parseVmstat(text: string): VmstatSample[] {
+  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+  const header = lines.find((l) => /^r\s+b\s+/.test(l));
+  if (!header) return [];
+  const cols = header.split(/\s+/);
+  const at = (vals: number[], name: string) => { const i = cols.indexOf(name); return i >= 0 ? vals[i] : NaN; };
+  return lines
+    .filter((l) => /^\d/.test(l))
+    .map((l) => l.split(/\s+/).map(Number))
+    .filter((v) => v.length === cols.length)
+    .map((v) => ({ r: at(v, "r"), b: at(v, "b"), cache_kb: at(v, "cache"), cs: at(v, "cs"), us: at(v, "us"), sy: at(v, "sy"),
+      id: at(v, "id"), wa: at(v, "wa"), st: at(v, "st") }));
+}
+
+/** vmstat's first line reports averages since boot: the samples of the run are the ones after it. */
+export function vmstatInterval(samples: VmstatSample[]): VmstatSample[] {
+  return samples.slice(1);
+}
+
+export const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+
+/** PIDs of pid and all its descendants (every process of a multi-process server), from /proc/<pid>/stat. */
+export function processTree(pid: number): number[] {
+  const parent = new Map<number, number[]>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const kids = parent.get(ppid) ?? [];
+      kids.push(Number(d));
+      parent.set(ppid, kids);
+    } catch { /* exited meanwhile */ }
+  }
+  const out: number[] = [];
+  const todo = [pid];
+  while (todo.length) { const p = todo.pop()!; out.push(p); todo.push(...(parent.get(p) ?? [])); }
+  return out;
+}
+
+export interface TreeCounters { ctxSwitches: number; cpuTicks: number }
+
+/** Kernel context switches (voluntary + involuntary, every thread) and CPU ticks (user + system) of a process tree. */
+export function treeCounters(pid: number): TreeCounters {
+  let ctx = 0, ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      for (const t of readdirSync(`/proc/${p}/task`)) {
+        const status = readFileSync(`/proc/${p}/task/${t}/status`, "utf8");
+        for (const m of status.matchAll(/^(?:voluntary|nonvoluntary)_ctxt_switches:\s+(\d+)/gm)) ctx += Number(m[1]);
+      }
+      const raw = readFileSync(`/proc/${p}/stat`, "utf8");
+      const stat = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(stat[11]) + Number(stat[12]); // utime, stime (fields 14, 15)
+    } catch { /* exited meanwhile */ }
+  }
+  return { ctxSwitches: ctx, cpuTicks: ticks };
+}
+
+export interface CoreTimes { busy: number; iowait: number; total: number }
+
+/** One core's times from /proc/stat (in ticks); iowait share = Δiowait/Δtotal. */
+export function coreTimes(core: number, statText = readFileSync("/proc/stat", "utf8")): CoreTimes | null {
+  const line = statText.split("\n").find((l) => l.startsWith(`cpu${core} `));
+  if (!line) return null;
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.split(/\s+/).slice(1).map(Number);
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, iowait, total: busy + idle + iowait };
+}

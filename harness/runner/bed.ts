@@ -1,0 +1,56 @@
+// The runner's view of the testbed (env/lib/testbed.ts): hosts, commands on them, the server core, its cgroup counters.
+import * as env from "../../env/lib/testbed.ts";
+import { testbedDisk } from "./scale.ts";
+
+export interface Bed {
+  cfg: env.Config;
+  kind: env.Config["kind"];
+  clientHosts: string[];
+  /** the core the server runs on (for perf -C and its iowait), or null when it is not confined */
+  serverCore: number | null;
+  hostCommand(host: string, argv: string[]): string[];
+  /** address client host i (0-based) uses to reach the server */
+  serverAddress(i: number): string;
+  /** cumulative cgroup counters of the server host, or null where there are no cgroups (loopback) */
+  cgroupStats(): Promise<env.CgroupStats | null>;
+  /** fraction of one core the server may use (1 when there is no quota) */
+  quota: number;
+  setQuota(fraction: number): Promise<void>;
+  /** applies k to the disk's I/O budget (emulated and ssh testbeds with a disk throttle) */
+  scaleDisk(k: number): Promise<Record<string, number | null> | null>;
+  report(): Promise<Record<string, unknown>>;
+  up(log: (m: string) => void): Promise<string>;
+  down(log: (m: string) => void): Promise<string>;
+}
+
+export function openBed(hostsFile?: string): Bed {
+  const cfg = env.loadConfig(hostsFile);
+  const hasCgroups = cfg.kind !== "loopback";
+  const core = /^\d+/.exec(cfg.server.cpus ?? "")?.[0];
+  const bed: Bed = {
+    cfg,
+    kind: cfg.kind,
+    clientHosts: cfg.clients.map((c) => c.name),
+    serverCore: core === undefined ? null : Number(core),
+    hostCommand: (host, argv) => env.hostCommand(cfg, host, argv),
+    serverAddress: (i) => env.serverAddress(cfg, i + 1),
+    cgroupStats: async () => (hasCgroups ? env.serverCgroupStats(cfg) : null),
+    quota: hasCgroups ? cfg.server.cpuQuota : 1,
+    async setQuota(fraction) {
+      if (!hasCgroups) throw new Error(`the ${cfg.kind} testbed has no CPU quota to set (use the emulated testbed)`);
+      await env.setServerCpuQuota(cfg, fraction);
+      bed.quota = fraction;
+    },
+    async scaleDisk(k) {
+      const disk = cfg.server.disk;
+      if (!hasCgroups || !disk || (disk.readIops === null && disk.readBps === null)) return null;
+      const limits = testbedDisk(disk, k);
+      await env.setServerDiskThrottle(cfg, limits);
+      return limits;
+    },
+    report: () => env.report(cfg),
+    up: (log) => env.up(cfg, { log }),
+    down: (log) => env.down(cfg, { log }),
+  };
+  return bed;
+}

@@ -1,0 +1,319 @@
+// Runs one point: the server by its label on the server host, the load generators on the client hosts, and every
+// measurement around them (server stats, vmstat, cgroup, /proc, perf); then stops everything and makes a points.csv row.
+//
+// Page-cache state at the start of every point (documented in README.md): the file set is evicted from the page cache
+// (posix_fadvise DONTNEED on every file, run on the server host), then the point's own load runs unmeasured for the
+// profile's warm-up time against the freshly started server. Every point therefore starts from the same state whatever
+// ran before it, and the pages the server reads are charged to its memory cgroup (the 2 GiB "machine").
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { start, stop, signal, waitForLine, run, type Proc } from "../lib/proc.ts";
+import { parseVmstat, vmstatInterval, mean, treeCounters, coreTimes, type TreeCounters, type CoreTimes } from "../lib/procfs.ts";
+import { ERROR_KINDS, weightedMean, type LoadgenSummary } from "../lib/loadgen-summary.ts";
+import { verifyPoint, type ClientResult, type Verification } from "../verifier/verify.ts";
+import { parsePerfScript, reduce, type SourceIndex } from "../profiler/reduce.ts";
+import { launchSpec, type ServerConfig } from "./labels.ts";
+import { testbedRate, paperUnits, testbedConns } from "./scale.ts";
+import type { PointRow, ProfileCsvRow } from "./results.ts";
+import type { Bed } from "./bed.ts";
+import type { PointSpec } from "./experiments.ts";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const EVICT = join(HERE, "../lib/evict-cache.py");
+const CLK_TCK = 100;
+/** per-request client timeout of the paper (§3.2) */
+export const CLIENT_TIMEOUT_S = 15;
+
+export interface Workload {
+  root: string;                  // file set (document root)
+  logs: string[];                // one session log per load generator process
+  meanRequestsPerSession: number;
+}
+
+export interface PointEnv {
+  bed: Bed;
+  k: number;
+  runId: string;
+  binDir: string;                // servers/bin
+  loadgen: string;               // harness/loadgen/loadgen
+  workload: Workload;
+  loadgensPerClient: number;
+  scratch: string;               // bulky temporaries (perf.data, nginx config): never under results/
+  sourceIndex: SourceIndex;
+  evictCache: boolean;
+  keepPerf?: boolean;
+  log: (m: string) => void;
+}
+
+export interface PointRun {
+  spec: PointSpec;
+  rawDir: string;
+  warmupS: number;
+  durationS: number;
+  verifyBytes: boolean;          // a correctness run: the load generators check every reply's bytes
+}
+
+export interface PointOutcome {
+  row: PointRow;
+  profile: ProfileCsvRow[];
+  verification: Verification;
+}
+
+interface ServerStats { [k: string]: unknown; event_calls?: number; event_fds_total?: number; user_ctx_switches?: number }
+
+/** Everything started for a point, so that it can be stopped whatever happens. */
+class Started {
+  procs: Proc[] = [];
+  timers: NodeJS.Timeout[] = [];
+  async stopAll() {
+    for (const t of this.timers) clearInterval(t);
+    await Promise.all(this.procs.map((p) => stop(p, 3000)));
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => { const a = s.address(); s.close(() => resolve(typeof a === "object" && a ? a.port : 0)); });
+  });
+}
+
+const num = (x: unknown) => (typeof x === "number" && Number.isFinite(x) ? x : NaN);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts the server and waits until it serves; returns its process, pid and port, or throws why it did not start. */
+async function startServer(env: PointEnv, cfg: ServerConfig, rawDir: string, st: Started) {
+  const port = env.bed.kind === "loopback" ? (cfg.server === "nginx" ? await freePort() : 0) : 8080;
+  const workDir = join(env.scratch, "server");
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(join(workDir, "tmp"), { recursive: true });
+  const spec = launchSpec(cfg, env.k, { root: env.workload.root, port, binDir: env.binDir, workDir });
+  for (const [path, text] of Object.entries(spec.files)) writeFileSync(path, text);
+  writeFileSync(join(rawDir, "server.argv.json"), JSON.stringify(spec.argv) + "\n");
+  if (!existsSync(spec.argv[0])) throw new Error(`server binary ${spec.argv[0]} is missing (make -C servers)`);
+  const proc = start(`server ${cfg.label}`, env.bed.hostCommand("server", spec.argv), {
+    stdoutFile: join(rawDir, "server.stdout"), stderrFile: join(rawDir, "server.stderr"),
+  });
+  st.procs.push(proc);
+  const stats: ServerStats[] = [];
+  proc.onLine((l) => { try { const j = JSON.parse(l); if (j.event === "stats") stats.push(j); } catch { /* not JSON */ } });
+  if (spec.readiness === "ready-line") {
+    const ready = JSON.parse(await waitForLine(proc, (l) => l.includes('"ready"'), 30_000));
+    return { proc, pid: Number(ready.pid), port: Number(ready.port), stats };
+  }
+  // nginx: ready when a client host can connect
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (proc.exitStatus !== null) throw new Error(`server exited (${proc.exitStatus}) before it was ready`);
+    const probe = env.bed.hostCommand(env.bed.clientHosts[0], ["timeout", "1", "bash", "-c", `exec 3<>/dev/tcp/${env.bed.serverAddress(0)}/${port}`]);
+    if ((await run(probe, 5000)).code === 0) return { proc, pid: proc.pid, port, stats };
+    await sleep(200);
+  }
+  throw new Error("server did not accept connections within 30 s");
+}
+
+/** Asks the server for its counters (SIGUSR1) and waits for the stats line; null for servers without stats. */
+async function serverStats(cfg: ServerConfig, srv: { proc: Proc; pid: number; stats: ServerStats[] }): Promise<ServerStats | null> {
+  if (cfg.server === "nginx") return null;
+  const before = srv.stats.length;
+  try { process.kill(srv.pid, "SIGUSR1"); } catch { return null; }
+  const deadline = Date.now() + 5000;
+  while (srv.stats.length === before && Date.now() < deadline && srv.proc.exitStatus === null) await sleep(20);
+  return srv.stats.length > before ? srv.stats[srv.stats.length - 1] : null;
+}
+
+/** Runs the load generators of every client host together; resolves with their summaries (and failures). */
+async function runLoad(env: PointEnv, port: number, spec: PointSpec, o: { durationS: number; tag: string; verify: boolean; rawDir: string },
+  st: Started, server: Proc) {
+  const hosts = env.bed.clientHosts;
+  const n = hosts.length * env.loadgensPerClient;
+  const sessionsPerS = testbedRate(spec.offeredRate, env.k) / env.workload.meanRequestsPerSession;
+  const perGen = sessionsPerS / n;
+  const startAt = Date.now() + 1500; // every generator starts its schedule at the same instant
+  const gens = hosts.flatMap((host, h) => Array.from({ length: env.loadgensPerClient }, (_, j) => {
+    const id = `${host}-${j}`;
+    const json = join(o.rawDir, `loadgen-${o.tag}-${id}.json`);
+    const argv = [env.loadgen, "--server", env.bed.serverAddress(h), "--port", String(port),
+      "--wsesslog", env.workload.logs[(h * env.loadgensPerClient + j) % env.workload.logs.length],
+      "--rate", perGen.toFixed(4), "--duration", String(o.durationS), "--timeout", String(CLIENT_TIMEOUT_S),
+      "--start-at", String(startAt), "--json", json, "--id", id, ...(o.verify ? ["--verify", env.workload.root] : [])];
+    const p = start(`loadgen ${id}`, env.bed.hostCommand(host, argv), {
+      stdoutFile: join(o.rawDir, `loadgen-${o.tag}-${id}.txt`), stderrFile: join(o.rawDir, `loadgen-${o.tag}-${id}.err`),
+    });
+    st.procs.push(p);
+    return { host, id, json, p, expected: perGen * o.durationS };
+  }));
+  // A generator ends by itself after its duration plus the last requests' timeout; past that it is stuck.
+  const limitMs = (o.durationS + CLIENT_TIMEOUT_S + 45) * 1000;
+  const timer = new Promise<"late">((r) => setTimeout(() => r("late"), limitMs).unref());
+  const crash = server.exited.then(() => "crash" as const);
+  const all = Promise.all(gens.map((g) => g.p.exited));
+  const first = await Promise.race([all, timer, crash]);
+  let serverCrashed = first === "crash";
+  if (serverCrashed) {
+    await Promise.all(gens.map((g) => stop(g.p, 2000)));
+  } else if (first === "late") {
+    await Promise.all(gens.map((g) => stop(g.p, 2000)));
+  }
+  const clients: ClientResult[] = [];
+  const problems: string[] = [];
+  for (const g of gens) {
+    if (existsSync(g.json)) clients.push({ host: g.id, summary: JSON.parse(readFileSync(g.json, "utf8")) as LoadgenSummary, expectedSessions: g.expected });
+    else problems.push(`${g.id}: no summary (exit ${g.p.exitStatus})`);
+  }
+  if (first === "late") problems.push(`load generators still running ${limitMs / 1000} s after start: stopped`);
+  if (server.exitStatus !== null) serverCrashed = true;
+  return { clients, problems, serverCrashed, sessionsPerS };
+}
+
+/** Runs one point end to end. Never throws for a server problem: that is recorded in the row's verdict. */
+export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome> {
+  const { spec, rawDir } = r;
+  const cfg = spec.config;
+  const st = new Started();
+  const failures: string[] = [];
+  let clients: ClientResult[] = [];
+  let measured: Measured | null = null;
+  let profile: ProfileCsvRow[] = [];
+  const perfData = join(env.scratch, "perf.data");
+  try {
+    if (env.evictCache) {
+      const ev = await run(env.bed.hostCommand("server", ["python3", EVICT, env.workload.root]), 600_000);
+      if (ev.code !== 0) env.log(`cache eviction failed: ${ev.stderr.trim()}`);
+    }
+    let srv;
+    try {
+      srv = await startServer(env, cfg, rawDir, st);
+    } catch (e) {
+      failures.push(`server failed to start: ${(e as Error).message}`);
+      throw e;
+    }
+    if (r.warmupS > 0) {
+      const w = await runLoad(env, srv.port, spec, { durationS: r.warmupS, tag: "warmup", verify: false, rawDir }, st, srv.proc);
+      if (w.serverCrashed) { failures.push(`server crashed during warm-up (${srv.proc.exitStatus})`); throw new Error("crash"); }
+    }
+    const s0 = await serverStats(cfg, srv);
+    const local = env.bed.kind !== "ssh";
+    const t0 = local ? treeCounters(srv.pid) : null;
+    const c0 = local && env.bed.serverCore !== null ? coreTimes(env.bed.serverCore) : null;
+    const g0 = await env.bed.cgroupStats();
+    const time0 = performance.now();
+    const vm = start("vmstat", env.bed.hostCommand("server", ["vmstat", "-n", "5"]), { stdoutFile: join(rawDir, "vmstat.txt") });
+    st.procs.push(vm);
+    const pageCache: number[] = [];
+    st.timers.push(setInterval(() => { env.bed.cgroupStats().then((g) => g && pageCache.push(g.pageCacheBytes / 1024)).catch(() => {}); }, 5000));
+    let perf: Proc | null = null;
+    if (spec.perf && local) {
+      const target = env.bed.serverCore !== null ? ["-C", String(env.bed.serverCore)] : ["-p", String(srv.pid)];
+      perf = start("perf", ["perf", "record", "-e", "cpu-clock", "-F", "999", ...target, "-o", perfData], { stderrFile: join(rawDir, "perf.stderr") });
+      st.procs.push(perf);
+    }
+    const load = await runLoad(env, srv.port, spec, { durationS: r.durationS, tag: "run", verify: r.verifyBytes, rawDir }, st, srv.proc);
+    clients = load.clients;
+    for (const p of load.problems) env.log(p); // a generator's own problem shows in its numbers and the client check
+    if (perf) { signal(perf, "SIGINT"); await perf.exited; }
+    const dt = (performance.now() - time0) / 1000;
+    if (load.serverCrashed) {
+      failures.push(`server crashed mid-point (exit ${srv.proc.exitStatus})`);
+    } else {
+      const s1 = await serverStats(cfg, srv);
+      const t1 = local ? treeCounters(srv.pid) : null;
+      const c1 = local && env.bed.serverCore !== null ? coreTimes(env.bed.serverCore) : null;
+      const g1 = await env.bed.cgroupStats();
+      measured = { dt, s0, s1, t0, t1, c0, c1, g0, g1, pageCache };
+      const stopped = await stop(srv.proc, 10_000);
+      if (stopped.killed) failures.push("server did not stop within 10 s of SIGTERM (killed)");
+      else if (stopped.status !== 0) failures.push(`server exited with status ${stopped.status} on SIGTERM`);
+    }
+    if (perf && existsSync(perfData)) profile = await profilePoint(env, spec, perfData, rawDir);
+  } catch (e) {
+    if (!failures.length) failures.push(`point failed: ${(e as Error).message}`);
+  } finally {
+    await st.stopAll();
+    if (!env.keepPerf) rmSync(perfData, { force: true });
+  }
+  const verification = verifyPoint(clients, failures.length ? failures.join("; ") : undefined);
+  const row = makeRow(env, r, clients, verification, measured);
+  writeFileSync(join(rawDir, "point.json"), JSON.stringify({ spec: { ...spec }, row, verification, failures }, null, 2) + "\n");
+  return { row, profile, verification };
+}
+
+async function profilePoint(env: PointEnv, spec: PointSpec, perfData: string, rawDir: string): Promise<ProfileCsvRow[]> {
+  const out = await run(["perf", "script", "-i", perfData, "-F", "comm,tid,cpu,ip,sym,dso"], 300_000);
+  const red = reduce(parsePerfScript(out.stdout), [spec.config.server], env.sourceIndex);
+  writeFileSync(join(rawDir, "profile.json"), JSON.stringify({ samples: red.samples, idleSamples: red.idleSamples, rows: red.rows,
+    unmatchedKernel: red.unmatchedKernel.slice(0, 40) }, null, 2) + "\n");
+  return red.rows.map((x) => ({ run_id: env.runId, series: spec.config.label, section: x.section, category: x.category, pct: x.pct }));
+}
+
+type CgroupCounters = Awaited<ReturnType<Bed["cgroupStats"]>>;
+
+/** Counters read before (…0) and after (…1) the measured load, dt seconds apart. */
+interface Measured {
+  dt: number; s0: ServerStats | null; s1: ServerStats | null; t0: TreeCounters | null; t1: TreeCounters | null;
+  c0: CoreTimes | null; c1: CoreTimes | null; g0: CgroupCounters; g1: CgroupCounters; pageCache: number[];
+}
+
+/** The server-side columns: its core's iowait, its CPU (share of its quota), context switches, page cache, events. */
+function serverColumns(m: Measured, env: PointEnv, rawDir: string) {
+  const d = (a: unknown, b: unknown) => num(b) - num(a);
+  const vm = vmstatInterval(parseVmstat(existsSync(join(rawDir, "vmstat.txt")) ? readFileSync(join(rawDir, "vmstat.txt"), "utf8") : ""));
+  const iowait = m.c0 && m.c1 && m.c1.total > m.c0.total ? (100 * (m.c1.iowait - m.c0.iowait)) / (m.c1.total - m.c0.total) : mean(vm.map((v) => v.wa));
+  const cpu = m.g0 && m.g1 ? (100 * (m.g1.cpuUsageNs - m.g0.cpuUsageNs)) / 1e9 / m.dt / env.bed.quota
+    : m.t0 && m.t1 ? (100 * (m.t1.cpuTicks - m.t0.cpuTicks)) / CLK_TCK / m.dt : NaN;
+  const calls = d(m.s0?.event_calls, m.s1?.event_calls);
+  return {
+    iowait_pct: iowait,
+    server_cpu_pct: cpu,
+    ctx_switches_per_s: m.t0 && m.t1 ? (m.t1.ctxSwitches - m.t0.ctxSwitches) / m.dt : NaN,
+    user_ctx_switches_per_s: d(m.s0?.user_ctx_switches, m.s1?.user_ctx_switches) / m.dt,
+    page_cache_kb: m.pageCache.length ? mean(m.pageCache) : mean(vm.map((v) => v.cache_kb)),
+    event_calls_per_s: calls / m.dt,
+    mean_interest_set: calls > 0 ? d(m.s0?.event_fds_total, m.s1?.event_fds_total) / calls : NaN,
+  };
+}
+
+/** The points.csv row: rates and throughput in paper units (testbed value ÷ k). */
+function makeRow(env: PointEnv, r: PointRun, clients: ClientResult[], v: Verification, m: Measured | null): PointRow {
+  const cfg = r.spec.config;
+  const sums = clients.map((c) => c.summary);
+  const sum = (f: (s: LoadgenSummary) => number) => sums.reduce((a, s) => a + (num(f(s)) || 0), 0);
+  const perSecond = (f: (s: LoadgenSummary) => number) => sums.reduce((a, s) => a + (s.duration_s > 0 ? f(s) / s.duration_s : 0), 0);
+  const errs = Object.fromEntries(ERROR_KINDS.map((kind) => [kind, sum((s) => s.errors?.[kind] ?? 0)])) as Record<(typeof ERROR_KINDS)[number], number>;
+  const has = sums.length > 0;
+  const extra = m ? serverColumns(m, env, r.rawDir) : null;
+  return {
+    run_id: env.runId, figure: r.spec.figure, series: cfg.label, server: cfg.server, variant: cfg.variant,
+    max_conns: cfg.maxConns, procs_or_workers: cfg.procsOrWorkers,
+    offered_rate: r.spec.offeredRate, offered_rate_testbed: testbedRate(r.spec.offeredRate, env.k), k: env.k,
+    duration_s: has ? Math.max(...sums.map((s) => s.duration_s)) : null,
+    sessions: has ? sum((s) => s.sessions.started) : null,
+    requests: has ? sum((s) => s.requests) : null,
+    replies: has ? sum((s) => s.replies) : null,
+    reply_rate: has ? paperUnits(perSecond((s) => s.replies), env.k) : null,
+    throughput_mbps: has ? paperUnits(perSecond((s) => (s.bytes * 8) / 1e6), env.k) : null,
+    mean_response_ms: has ? weightedMean(sums, (s) => s.response_time_ms.mean) : null,
+    median_response_ms: has ? weightedMean(sums, (s) => s.reply_time_ms.median) : null,
+    p90_response_ms: has ? weightedMean(sums, (s) => s.reply_time_ms.p90) : null,
+    errors_total: has ? Object.values(errs).reduce((a, b) => a + b, 0) : null,
+    client_timo: has ? errs.client_timo : null, socket_timo: has ? errs.socket_timo : null,
+    connrefused: has ? errs.connrefused : null, connreset: has ? errs.connreset : null,
+    fd_unavail: has ? errs.fd_unavail : null, other_errors: has ? errs.other + errs.addrunavail : null,
+    timeout_pct: has ? v.timeoutPct : null, max_file_timeout_pct: has ? v.maxFileTimeoutPct : null,
+    iowait_pct: extra?.iowait_pct ?? null, server_cpu_pct: extra?.server_cpu_pct ?? null,
+    ctx_switches_per_s: extra?.ctx_switches_per_s ?? null, user_ctx_switches_per_s: extra?.user_ctx_switches_per_s ?? null,
+    page_cache_kb: extra?.page_cache_kb ?? null, event_calls_per_s: extra?.event_calls_per_s ?? null,
+    mean_interest_set: extra?.mean_interest_set ?? null,
+    client_cpu_pct: has ? v.clientCpuPct : null, start_lateness_ms: has ? v.latenessMs : null,
+    verdict: v.verdict, verdict_reason: v.reasons.join("; "),
+  };
+}
+
+/** Connection cap a configuration gets on the testbed (for logs). */
+export function describePoint(spec: PointSpec, k: number): string {
+  return `${spec.figure} ${spec.config.label} @ ${spec.offeredRate} req/s (testbed ${Math.round(testbedRate(spec.offeredRate, k))} req/s, ` +
+    `${testbedConns(spec.config.maxConns, k)} conns)`;
+}

@@ -1,0 +1,107 @@
+// The results folder of a run (results/<run-id>/): run.json, points.csv, profile.csv and raw/, written as the run goes.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, truncateSync, statSync, rmSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { stringify } from "csv-stringify/sync";
+import { parse } from "csv-parse/sync";
+
+/** points.csv columns, exactly in the brief's order; rates and throughput in paper units. */
+export const POINT_COLUMNS = [
+  "run_id", "figure", "series", "server", "variant", "max_conns", "procs_or_workers", "offered_rate", "offered_rate_testbed",
+  "k", "duration_s", "sessions", "requests", "replies", "reply_rate", "throughput_mbps", "mean_response_ms",
+  "median_response_ms", "p90_response_ms", "errors_total", "client_timo", "socket_timo", "connrefused", "connreset",
+  "fd_unavail", "other_errors", "timeout_pct", "max_file_timeout_pct", "iowait_pct", "server_cpu_pct",
+  "ctx_switches_per_s", "user_ctx_switches_per_s", "page_cache_kb", "event_calls_per_s", "mean_interest_set",
+  "client_cpu_pct", "start_lateness_ms", "verdict", "verdict_reason",
+] as const;
+export type PointRow = Record<(typeof POINT_COLUMNS)[number], string | number | null>;
+
+export const PROFILE_COLUMNS = ["run_id", "series", "section", "category", "pct"] as const;
+export type ProfileCsvRow = Record<(typeof PROFILE_COLUMNS)[number], string | number>;
+
+/** Writes a file so that readers never see half of it: temp file, then rename. */
+export function writeAtomic(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+const fmt = (v: string | number | null | undefined) =>
+  v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v)) ? "" : typeof v === "number" ? Number(v.toFixed(4)) : v;
+
+/** Appends rows to a CSV with one write (O_APPEND), writing the header first if the file is new. */
+function appendCsv(path: string, columns: readonly string[], rows: Record<string, unknown>[]): void {
+  dropPartialLine(path);
+  const header = existsSync(path) ? "" : stringify([columns as string[]]);
+  const body = stringify(rows.map((r) => columns.map((c) => fmt(r[c] as string | number | null))));
+  appendFileSync(path, header + body);
+}
+
+/** A run killed mid-write can leave a last line without its newline: cut it so the file stays valid CSV. */
+function dropPartialLine(path: string): void {
+  if (!existsSync(path)) return;
+  const text = readFileSync(path, "utf8");
+  if (text.length && !text.endsWith("\n")) truncateSync(path, Buffer.byteLength(text.slice(0, text.lastIndexOf("\n") + 1)));
+}
+
+export class RunResults {
+  constructor(readonly dir: string, readonly runId: string) {
+    mkdirSync(join(dir, "raw"), { recursive: true });
+  }
+
+  static open(resultsRoot: string, runId: string): RunResults {
+    return new RunResults(join(resultsRoot, runId), runId);
+  }
+
+  get pointsCsv() { return join(this.dir, "points.csv"); }
+  get profileCsv() { return join(this.dir, "profile.csv"); }
+  get runJson() { return join(this.dir, "run.json"); }
+  rawDir(pointId: string) { return join(this.dir, "raw", pointId); }
+
+  readRun(): Record<string, unknown> | null {
+    return existsSync(this.runJson) ? JSON.parse(readFileSync(this.runJson, "utf8")) : null;
+  }
+
+  writeRun(meta: Record<string, unknown>): void {
+    writeAtomic(this.runJson, JSON.stringify(meta, null, 2) + "\n");
+  }
+
+  /** Ids (figure__series__rate) of the points already in points.csv. */
+  donePoints(): Set<string> {
+    if (!existsSync(this.pointsCsv)) return new Set();
+    dropPartialLine(this.pointsCsv);
+    const rows = parse(readFileSync(this.pointsCsv, "utf8"), { columns: true }) as Record<string, string>[];
+    return new Set(rows.map((r) => `${r.figure}__${r.series}__${Number(r.offered_rate)}`));
+  }
+
+  readPoints(): Record<string, string>[] {
+    if (!existsSync(this.pointsCsv)) return [];
+    return parse(readFileSync(this.pointsCsv, "utf8"), { columns: true }) as Record<string, string>[];
+  }
+
+  /** Records a finished point: its raw files are already in raw/<id>/, then its profile rows, then its points.csv row
+   *  last — the row is what marks the point done, so a point interrupted before it is simply run again. */
+  appendPoint(row: PointRow, profile: ProfileCsvRow[] = []): void {
+    if (profile.length) {
+      // rewritten whole (atomically): a series re-run after an interruption replaces its earlier rows
+      const others = this.readProfile().filter((r) => r.series !== row.series);
+      writeAtomic(this.profileCsv, stringify([PROFILE_COLUMNS as unknown as string[], ...[...others, ...profile]
+        .map((r) => PROFILE_COLUMNS.map((c) => fmt((r as Record<string, string | number>)[c])))]));
+    }
+    appendCsv(this.pointsCsv, POINT_COLUMNS, [row]);
+  }
+
+  readProfile(): Record<string, string>[] {
+    if (!existsSync(this.profileCsv)) return [];
+    dropPartialLine(this.profileCsv);
+    return parse(readFileSync(this.profileCsv, "utf8"), { columns: true }) as Record<string, string>[];
+  }
+
+  /** Raw files of a point being (re)run start empty: leftovers of an interrupted attempt are removed. */
+  freshRawDir(pointId: string): string {
+    const d = this.rawDir(pointId);
+    if (existsSync(d) && statSync(d).isDirectory()) rmSync(d, { recursive: true, force: true });
+    mkdirSync(d, { recursive: true });
+    return d;
+  }
+}

@@ -1,0 +1,124 @@
+// The run loop: every point of the matrix in order, skipping finished ones, with correctness runs, idle, progress and Ctrl-C.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { stopAll } from "../lib/proc.ts";
+import { estimatePointS, type PointSpec, type Profile } from "./experiments.ts";
+import type { RunResults } from "./results.ts";
+import type { PointOutcome, PointRun } from "./point.ts";
+
+export type Executor = (run: PointRun) => Promise<PointOutcome>;
+
+export interface RunLoopOptions {
+  results: RunResults;
+  points: PointSpec[];
+  profile: Profile;
+  executor: Executor;
+  signal: AbortSignal;
+  /** run a short correctness run (bytes checked) before a configuration's first point */
+  correctness: boolean;
+  log: (m: string) => void;
+  /** seconds since the epoch; injectable for tests */
+  now?: () => number;
+}
+
+export interface RunSummary { total: number; ran: number; skipped: number; interrupted: boolean }
+
+/** Sleeps, waking early when the run is interrupted. */
+export function pause(s: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted || s <= 0) return resolve();
+    const t = setTimeout(done, s * 1000);
+    function done() { clearTimeout(t); signal.removeEventListener("abort", done); resolve(); }
+    signal.addEventListener("abort", done);
+  });
+}
+
+const hms = (s: number) => {
+  s = Math.max(0, Math.round(s));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+  return h ? `${h}h${String(m).padStart(2, "0")}m` : `${m}m${String(s % 60).padStart(2, "0")}s`;
+};
+
+/** "point 3/31 … elapsed 2m05s, ETA 20m10s", the ETA from the measured mean time of the points run so far. */
+export function progressLine(n: number, total: number, elapsedS: number, ranS: number[], profile: Profile, what: string): string {
+  const per = ranS.length ? ranS.reduce((a, b) => a + b, 0) / ranS.length : estimatePointS(profile);
+  return `point ${n}/${total} ${what} — elapsed ${hms(elapsedS)}, ETA ${hms(per * (total - n + 1))}`;
+}
+
+interface CorrectnessResult { verdict: string; reason: string }
+
+/** Runs the matrix; returns when every point is recorded or the signal aborts (then nothing half-done is recorded). */
+export async function runPoints(o: RunLoopOptions): Promise<RunSummary> {
+  const now = o.now ?? (() => Date.now() / 1000);
+  const t0 = now();
+  const done = o.results.donePoints();
+  const todo = o.points.filter((p) => !done.has(p.id));
+  const summary: RunSummary = { total: o.points.length, ran: 0, skipped: o.points.length - todo.length, interrupted: false };
+  if (summary.skipped) o.log(`resuming: ${summary.skipped} of ${summary.total} points already recorded`);
+  const ranS: number[] = [];
+  const correctness = new Map<string, CorrectnessResult>();
+  // lowest rate of each series in this run: its correctness run's rate
+  const lowest = new Map<string, number>();
+  for (const p of o.points) lowest.set(p.config.label, Math.min(lowest.get(p.config.label) ?? Infinity, p.offeredRate));
+
+  for (const [i, spec] of todo.entries()) {
+    if (o.signal.aborted) break;
+    const n = summary.skipped + i + 1;
+    const started = now();
+    o.log(progressLine(n, summary.total, started - t0, ranS, o.profile, `${spec.figure} ${spec.config.label} @ ${spec.offeredRate} req/s`));
+    if (o.correctness && !correctness.has(spec.config.label)) {
+      const c = await correctnessRun(o, spec, lowest.get(spec.config.label)!);
+      if (o.signal.aborted) break;
+      correctness.set(spec.config.label, c);
+    }
+    const rawDir = o.results.freshRawDir(spec.id);
+    const outcome = await o.executor({ spec, rawDir, warmupS: o.profile.warmupS, durationS: o.profile.durationS, verifyBytes: false });
+    if (o.signal.aborted) break; // the point was cut short: it is not recorded, a resume runs it again
+    const c = correctness.get(spec.config.label);
+    if (c && c.verdict === "fail-bytes" && outcome.row.verdict !== "server-failed") {
+      outcome.row.verdict = "fail-bytes";
+      outcome.row.verdict_reason = [`correctness run: ${c.reason}`, outcome.row.verdict_reason].filter(Boolean).join("; ");
+    }
+    o.results.appendPoint(outcome.row, outcome.profile);
+    summary.ran++;
+    o.log(`  → ${outcome.row.verdict}: ${fmtNum(outcome.row.reply_rate)} replies/s, ${fmtNum(outcome.row.throughput_mbps)} Mbps (paper units)` +
+      (outcome.row.verdict_reason ? ` — ${outcome.row.verdict_reason}` : ""));
+    if (i < todo.length - 1) await pause(o.profile.idleS, o.signal);
+    ranS.push(now() - started);
+  }
+  summary.interrupted = o.signal.aborted;
+  return summary;
+}
+
+const fmtNum = (x: unknown) => (typeof x === "number" && Number.isFinite(x) ? Math.round(x).toString() : "—");
+
+/** A configuration's correctness run (§3.4): short, at its lowest rate, every reply's bytes checked; kept in raw/. */
+async function correctnessRun(o: RunLoopOptions, spec: PointSpec, rate: number): Promise<CorrectnessResult> {
+  const id = `correctness__${spec.config.label}`;
+  const file = join(o.results.rawDir(id), "verdict.json");
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as CorrectnessResult;
+  o.log(`  correctness run of ${spec.config.label} (bytes checked) at ${rate} req/s`);
+  const rawDir = o.results.freshRawDir(id);
+  const out = await o.executor({
+    spec: { ...spec, id, figure: "correctness", offeredRate: rate, perf: false },
+    rawDir, warmupS: 0, durationS: o.profile.correctnessS, verifyBytes: true,
+  });
+  const result = { verdict: out.row.verdict as string, reason: String(out.row.verdict_reason ?? "") };
+  if (!o.signal.aborted) writeFileSync(file, JSON.stringify(result) + "\n");
+  o.log(`  correctness: ${result.verdict}${result.reason ? ` — ${result.reason}` : ""}`);
+  return result;
+}
+
+/** Ctrl-C / SIGTERM: abort the run and end every process it started; a second Ctrl-C exits at once. */
+export function installInterrupt(controller: AbortController, log: (m: string) => void): () => void {
+  let count = 0;
+  const handler = (sig: NodeJS.Signals) => {
+    if (++count > 1) process.exit(130);
+    log(`${sig}: stopping the run (servers, load generators, vmstat, perf); finished points are kept`);
+    controller.abort();
+    void stopAll();
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return () => { process.off("SIGINT", handler); process.off("SIGTERM", handler); };
+}

@@ -1,0 +1,84 @@
+// Tests the label grammar, the one place k is applied, and the experiments-as-data matrix.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { parseLabel, launchSpec, LabelError } from "../labels.ts";
+import { EXPERIMENTS, PROFILES, runMatrix, getProfile, getExperiment, knownLabels, TABLE1_SERIES, estimatePointS } from "../experiments.ts";
+import { testbedRate, paperUnits, testbedConns, testbedDisk } from "../scale.ts";
+
+const o = { root: "/srv/www", port: 8080, binDir: "/b", workDir: "/w" };
+const flag = (argv: string[], f: string) => argv[argv.indexOf(f) + 1];
+
+test("every label the experiments use parses; the brief's labels map to the right flags", () => {
+  for (const l of knownLabels()) parseLabel(l);
+  const u = launchSpec(parseLabel("userver-nb-30K-4p"), 0.5, o).argv;
+  assert.is(u[0], "/b/userver");
+  assert.equal([flag(u, "--mode"), flag(u, "--procs"), flag(u, "--max-conns"), flag(u, "--sendfile"), flag(u, "--events")],
+    ["symped", "4", "15000", "nb", "poll"]);
+  const s = launchSpec(parseLabel("userver-shared-nb-30K-10p"), 0.5, o).argv;
+  assert.equal([flag(s, "--mode"), flag(s, "--procs")], ["shared", "10"]);
+  assert.is(flag(launchSpec(parseLabel("userver-nb-30K-1p"), 1, o).argv, "--mode"), "sped");
+  assert.is(flag(launchSpec(parseLabel("userver-b-30K-100p"), 1, o).argv, "--sendfile"), "b");
+  const kc = launchSpec(parseLabel("knot-c-20K-100w-1000MB"), 0.5, o).argv;
+  assert.equal([flag(kc, "--variant"), flag(kc, "--threads"), flag(kc, "--workers"), flag(kc, "--cache-mb")], ["c", "10000", "100", "1000"]);
+  const kn = launchSpec(parseLabel("knot-nb-15K-50w"), 0.4, o).argv;
+  assert.equal([flag(kn, "--threads"), flag(kn, "--workers")], ["6000", "50"]);
+  assert.not.ok(kn.includes("--cache-mb"));
+  const w = launchSpec(parseLabel("watpipe-20K-25p"), 0.5, o).argv;
+  assert.equal([w[0], flag(w, "--writers"), flag(w, "--max-conns")], ["/b/watpipe", "25", "10000"]);
+  assert.is(flag(launchSpec(parseLabel("userver-nb-30K-4p-epoll"), 1, o).argv, "--events"), "epoll");
+});
+
+test("nginx peers get a generated config: workers, sendfile, the scaled cap split over workers", () => {
+  const n = launchSpec(parseLabel("nginx-4w"), 0.5, o);
+  assert.is(n.argv[0], "/usr/sbin/nginx");
+  const conf = n.files["/w/nginx.conf"];
+  assert.match(conf, "worker_processes 4;");
+  assert.match(conf, "sendfile on;");
+  assert.match(conf, "worker_connections 3750;");
+  assert.match(conf, "root /srv/www;");
+  assert.is(n.readiness, "port");
+  assert.throws(() => launchSpec(parseLabel("nginx-1w"), 1, { ...o, port: 0 }), /fixed port/);
+});
+
+test("bad labels are refused with the grammar and the known labels", () => {
+  for (const bad of ["userver-nb-30K", "knot-c-20K-100w", "knot-b-20K-100w-10MB", "apache-1w", "watpipe-20K-25w", ""]) {
+    assert.throws(() => parseLabel(bad, knownLabels()), (e: Error) => e instanceof LabelError && /userver-nb-30K-4p/.test(e.message) && /grammar|cache/.test(e.message));
+  }
+});
+
+test("k scales rates, caps and the disk; nothing else", () => {
+  assert.is(testbedRate(12000, 0.5), 6000);
+  assert.is(paperUnits(5061, 0.5), 10122);
+  assert.is(testbedConns(30000, 0.55), 16500);
+  assert.equal(testbedDisk({ readIops: 200, readBps: null }, 0.5), { readIops: 100, readBps: null });
+  assert.throws(() => testbedRate(1, 0), /k must be/);
+  const a = launchSpec(parseLabel("knot-c-20K-100w-1000MB"), 1, o).argv, b = launchSpec(parseLabel("knot-c-20K-100w-1000MB"), 0.25, o).argv;
+  assert.is(flag(a, "--workers"), flag(b, "--workers"));
+  assert.is(flag(a, "--cache-mb"), flag(b, "--cache-mb"));
+});
+
+test("experiments: Figures 1–8, Table 1 and the peers; rates in paper units up to 30,000", () => {
+  assert.equal(EXPERIMENTS.map((e) => e.id), ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8", "table1", "peers"]);
+  assert.is(Math.max(...getExperiment("fig7").rates), 30000);
+  assert.equal(getExperiment("table1").rates, [12000]);
+  assert.is(TABLE1_SERIES.length, 7);
+  assert.throws(() => getExperiment("fig9"), /valid: fig1, .*table1/);
+  assert.throws(() => getProfile("huge"), /valid: quick, standard, full/);
+});
+
+test("quick profile: Figure 7 at 3 rates + Table 1 at one rate, within 30 minutes by the estimate", () => {
+  const m = runMatrix(PROFILES.quick);
+  assert.is(m.length, 8 * 3 + 7);
+  assert.is(new Set(m.map((p) => p.id)).size, m.length);
+  assert.ok(m.filter((p) => p.figure === "table1").every((p) => p.perf && p.offeredRate === 12000));
+  assert.ok((m.length + 8) * estimatePointS(PROFILES.quick) <= 30 * 60);
+  // within a series, rates rise, so the first point of a series is its lowest
+  const f7 = m.filter((p) => p.figure === "fig7" && p.config.label === "userver-nb-30K-4p").map((p) => p.offeredRate);
+  assert.equal(f7, [5000, 15000, 30000]);
+  assert.throws(() => runMatrix(PROFILES.quick, { experiments: ["fig7"], rates: [12345] }), /not one of fig7's rates; valid: 2500/);
+  assert.throws(() => runMatrix(PROFILES.quick, { experiments: ["fig8"] }), /fig7's points/);
+  assert.throws(() => runMatrix(PROFILES.quick, { experiments: ["fig7"], series: ["knot-b-40K-50w"] }), /not in fig7/);
+  assert.ok(runMatrix(PROFILES.full).length > runMatrix(PROFILES.standard).length);
+});
+
+test.run();
