@@ -65,47 +65,50 @@ test.after(() => {
 });
 
 /** Starts watpipe with `writers`, sends a request for the slow file and waits until a writer is stuck in it. */
-async function stallOneWriter(writers: number): Promise<{ server: RunningServer; fs: SlowFs; stuck: Conn }> {
+async function stallOneWriter(writers: number, variant: "" | "asan" | "tsan" = ""): Promise<{ server: RunningServer; fs: SlowFs; stuck: Conn }> {
   const fs = await mountSlowFs(join(root, "stall"));
-  const server = await startServer(serverBin("watpipe"), ["--root", root, "--port", "0", "--writers", String(writers)]);
+  const server = await startServer(serverBin("watpipe", variant), ["--root", root, "--port", "0", "--writers", String(writers)]);
   const stuck = await Conn.open(server.port);
   await stuck.send(get("/stall/slow"));
   await fs.next("held", 5000);
   return { server, fs, stuck };
 }
 
-test("with 4 writers, one stuck on a slow read, the other writers keep serving byte-exact replies", async () => {
-  const { server, fs, stuck } = await stallOneWriter(4);
-  try {
-    // 36 files over 6 keep-alive connections, all while the stuck writer sleeps in the kernel.
-    const conns = await Promise.all(Array.from({ length: 6 }, () => Conn.open(server.port)));
-    await Promise.all(
-      conns.map(async (c, i) => {
-        for (const f of files.filter((_, j) => j % conns.length === i)) {
-          await c.send(get("/" + f.path));
-          const r = await c.read({ timeoutMs: 5000 });
-          assert.is(r.status, 200, f.path);
-          assert.ok(r.body.equals(fileContent(1, f.path, f.size)), `${f.path} byte-exact`);
-        }
-        c.close();
-      }),
-    );
-    assert.ok(stuck.pending() < 200, `at most the header of the slow reply arrived before the release (${stuck.pending()} B)`);
-    const during = await server.stats();
-    assert.is(during.replies, files.length, "every other reply was written during the stall");
-    assert.ok(during.writer_jobs.filter((n: number) => n > 0).length >= 2, `jobs spread over writers: ${during.writer_jobs}`);
+for (const variant of ["", "asan", "tsan"] as const) {
+  test(`with 4 writers, one stuck on a slow read, the other writers keep serving byte-exact replies${variant && ` (${variant})`}`, async () => {
+    const { server, fs, stuck } = await stallOneWriter(4, variant);
+    try {
+      // 36 files over 6 keep-alive connections, all while the stuck writer sleeps in the kernel.
+      const conns = await Promise.all(Array.from({ length: 6 }, () => Conn.open(server.port)));
+      await Promise.all(
+        conns.map(async (c, i) => {
+          for (const f of files.filter((_, j) => j % conns.length === i)) {
+            await c.send(get("/" + f.path));
+            const r = await c.read({ timeoutMs: 5000 });
+            assert.is(r.status, 200, f.path);
+            assert.ok(r.body.equals(fileContent(1, f.path, f.size)), `${f.path} byte-exact`);
+          }
+          c.close();
+        }),
+      );
+      assert.ok(stuck.pending() < 200, `at most the header of the slow reply arrived before the release (${stuck.pending()} B)`);
+      const during = await server.stats();
+      assert.is(during.replies, files.length, "every other reply was written during the stall");
+      assert.ok(during.writer_jobs.filter((n: number) => n > 0).length >= 2, `jobs spread over writers: ${during.writer_jobs}`);
 
-    fs.release();
-    const r = await stuck.read({ timeoutMs: 5000 });
-    assert.is(r.status, 200);
-    assert.ok(r.body.equals(slowContent()), "the slow reply completes byte-exact after the release");
-    stuck.close();
-  } finally {
-    await unmount(fs);
-    const { code } = await server.stop();
-    assert.is(code, 0);
-  }
-});
+      fs.release();
+      const r = await stuck.read({ timeoutMs: 5000 });
+      assert.is(r.status, 200);
+      assert.ok(r.body.equals(slowContent()), "the slow reply completes byte-exact after the release");
+      stuck.close();
+    } finally {
+      await unmount(fs);
+      const { code } = await server.stop();
+      assert.is(code, 0, server.stderr());
+      assert.not.match(server.stderr(), /Sanitizer|runtime error/, "sanitizer report");
+    }
+  });
+}
 
 test("control: with 1 writer the same stall holds every other reply until the release", async () => {
   const { server, fs, stuck } = await stallOneWriter(1);
