@@ -25,6 +25,7 @@ static struct {
     pthread_mutex_t done_lock; /* guards done */
     struct job_list done;      /* finished, waiting for the wake-up thread */
     int wake_fd;               /* eventfd: a worker writes to it when `done` becomes non-empty */
+    st_netfd_t wake;           /* the same, for State Threads */
 } pool = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .nonempty = PTHREAD_COND_INITIALIZER,
@@ -98,10 +99,10 @@ static void *worker_main(void *arg)
  * the eventfd, so a completion wakes the scheduler exactly like a readable socket. */
 static void *wakeup_main(void *arg)
 {
-    st_netfd_t wake = arg;
+    (void)arg;
     for (;;) {
         uint64_t count;
-        if (st_read(wake, &count, sizeof count, ST_UTIME_NO_TIMEOUT) != sizeof count) {
+        if (st_read(pool.wake, &count, sizeof count, ST_UTIME_NO_TIMEOUT) != sizeof count) {
             fprintf(stderr, "knot runtime: read(eventfd %d): %s\n", pool.wake_fd, strerror(errno));
             abort();
         }
@@ -127,8 +128,8 @@ int rt_pool_start(int workers)
     pool.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (pool.wake_fd < 0)
         return -1;
-    st_netfd_t wake = st_netfd_open(pool.wake_fd);
-    if (!wake || !st_thread_create(wakeup_main, wake, 0, 0))
+    pool.wake = st_netfd_open(pool.wake_fd);
+    if (!pool.wake || !st_thread_create(wakeup_main, NULL, 0, 0))
         return -1;
 
     /* Workers block every signal, so that signals reach the scheduler's kernel thread. */

@@ -53,6 +53,16 @@ void rt_yield(void)
     st_usleep(0);
 }
 
+#ifdef __SANITIZE_ADDRESS__
+/* LeakSanitizer scans the stacks of kernel threads but not State Threads' stacks (plain mmap regions), so State
+ * Threads' own records that only those stacks point to would be reported as leaks. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:_st_stack_new\nleak:st_init\n";
+}
+#endif
+
 void rt_get_stats(struct rt_stats *out)
 {
     out->user_ctx_switches = user_switches;
