@@ -47,13 +47,13 @@ export function describeFields(obj: Record<string, unknown> | undefined, maxFiel
 }
 
 /** The caption every figure carries: which run, k, the calibration and the testbed. */
-export function captionLines(run: RunInfo): string[] {
+export function captionLines(run: RunInfo, width = 115): string[] {
   const id = run.run_id ?? "unnamed run";
   const commit = run.commit ? `, commit ${String(run.commit).slice(0, 10)}` : "";
   return [
-    ...wrap(`Ours: ${id} (profile ${run.profile ?? "?"}${commit}), k = ${run.k}: rates and throughput in paper units (testbed value ÷ k).`),
-    ...wrap(`Calibration: ${describeFields(run.calibration)}.`),
-    ...wrap(`Testbed: ${describeFields(run.testbed)}.`),
+    ...wrap(`Ours: ${id} (profile ${run.profile ?? "?"}${commit}), k = ${run.k}: rates and throughput in paper units (testbed value ÷ k).`, width),
+    ...wrap(`Calibration: ${describeFields(run.calibration)}.`, width),
+    ...wrap(`Testbed: ${describeFields(run.testbed)}.`, width),
   ];
 }
 

@@ -1,0 +1,380 @@
+// The claims report: for each claim C1–C18 of paper/claims.md, our numbers beside the paper's and a verdict by rules.ts.
+import { captionLines } from "./figures.js";
+import { parseLabel } from "./labels.js";
+import { CLAIMS, FIGURE7_SERIES, TABLE1_CONFIGS, paperValue, table1Value } from "./paper.js";
+import { figurePoints, measuresServer, nearRate, VERDICTS, type Point, type Results } from "./results.js";
+import {
+  checkVerification, combine, cpuTolerance, effectRule, equivalentRule, EQUIVALENT_SHARE, IOWAIT_FLOOR_POINTS, levelRule, mbpsTolerance, num, pct, relationsRule, relative,
+  type Measured, type Part, type Relation, type Verdict,
+} from "./rules.js";
+import { profileRows, profileValue, table1Point } from "./table1.js";
+
+/** Past saturation (§8: saturation lies between 10,000 and 15,000 req/s): where "sustained" throughput is averaged. */
+export const SUSTAINED_FROM_RATE = 15000;
+/** A throughput "drops" or "degrades" when it falls more than this below the peak (relative). */
+export const DROP_SHARE = 0.05;
+/** "Rises sharply" at saturation (§8): the mean response time at least doubles. */
+export const SHARP_RISE = 2;
+/** "≈" in an ordering of reply rates (C15): within 3% (Table 1's ≈ pairs differ by < 1%, its > pairs by ≥ 4.6%). */
+export const APPROX_SHARE = 0.03;
+
+export interface ClaimResult {
+  id: string;
+  where: string;
+  claim: string;
+  parts: Part[];
+  verdict: Verdict;
+}
+
+const [KNOT_C, KNOT_NB, KNOT_B, SHARED, UNB, UB, WATPIPE] = TABLE1_CONFIGS.map((c) => c.label);
+const SPED = "userver-nb-30K-1p";
+
+type NumberField = "throughput_mbps" | "mean_response_ms" | "iowait_pct" | "mean_interest_set" | "reply_rate";
+
+/** Valid points (measuring the server, field present) of one series. */
+function seriesPoints(r: Results, label: string, field: NumberField = "throughput_mbps"): Point[] {
+  return r.points.filter((p) => p.series === label && measuresServer(p) && !Number.isNaN(p[field]));
+}
+
+/** Mean of a field over a series' points at a rate (repeated points are averaged). */
+export function at(r: Results, label: string, rate: number, field: NumberField = "throughput_mbps"): Measured | undefined {
+  const ps = seriesPoints(r, label, field).filter((p) => nearRate(p, rate));
+  return ps.length ? { value: ps.reduce((s, p) => s + p[field], 0) / ps.length, points: ps } : undefined;
+}
+
+/** The highest throughput of a series over all rates. */
+export function peak(r: Results, label: string): Measured | undefined {
+  const ps = seriesPoints(r, label);
+  if (!ps.length) return undefined;
+  const best = ps.reduce((a, b) => (b.throughput_mbps > a.throughput_mbps ? b : a));
+  return { value: best.throughput_mbps, points: [best] };
+}
+
+/** Mean throughput past saturation (offered rate ≥ SUSTAINED_FROM_RATE). */
+export function sustained(r: Results, label: string): Measured | undefined {
+  const ps = seriesPoints(r, label).filter((p) => p.offered_rate >= SUSTAINED_FROM_RATE * 0.95);
+  return ps.length ? { value: ps.reduce((s, p) => s + p.throughput_mbps, 0) / ps.length, points: ps } : undefined;
+}
+
+/** How far the throughput at the highest measured rate is below the peak (0.2 = 20% below). */
+export function dropAfterPeak(r: Results, label: string): Measured | undefined {
+  const ps = seriesPoints(r, label);
+  const top = peak(r, label);
+  if (!top || ps.length < 2) return undefined;
+  const last = ps.reduce((a, b) => (b.offered_rate > a.offered_rate ? b : a));
+  return { value: 1 - last.throughput_mbps / top.value, points: [last, ...top.points] };
+}
+
+/** "a op b" as a relation (undefined when either is unmeasured). */
+function compare(text: string, a: Measured | undefined, op: "<" | ">", b: Measured | undefined, factor = 1): Relation {
+  if (!a || !b) return { text, holds: undefined, points: [] };
+  return { text, holds: op === "<" ? a.value < b.value * factor : a.value > b.value * factor, points: [...a.points, ...b.points] };
+}
+
+const labelsIn = (r: Results, n: number, keep: (l: ReturnType<typeof parseLabel>) => boolean) =>
+  [...new Set(figurePoints(r.points, n).map((p) => p.series))].filter((s) => keep(parseLabel(s))).sort();
+
+function mbpsLevel(what: string, ours: Measured | undefined, paper: number) {
+  return levelRule(what, ours, paper, mbpsTolerance(paper), "Mbps");
+}
+function iowaitLevel(r: Results, label: string, id: string): Part {
+  const paper = paperValue(id).value;
+  return levelRule(`${label} iowait at 15K`, at(r, label, 15000, "iowait_pct"), paper, cpuTolerance(paper, IOWAIT_FLOOR_POINTS), "% CPU", 1);
+}
+function effect(id: string, what: string, ours: Measured | undefined): Part {
+  return effectRule(what, ours, paperValue(id).value);
+}
+
+/** A Table 1 category of our profile at 12,000 req/s (no points behind it: the profile has no verdict of its own). */
+function category(r: Results, label: string, metric: string, rate?: number): Measured | undefined {
+  const v = profileValue(profileRows(r.profile, label, rate), metric);
+  const point = rate === undefined ? table1Point(r.points, label) : at(r, label, rate)?.points[0];
+  return v === undefined ? undefined : { value: v, points: point ? [point] : [] };
+}
+function categoryLevel(r: Results, label: string, metric: string, paper = table1Value(metric, label)!): Part {
+  return levelRule(`${label} ${metric}`, category(r, label, metric), paper, cpuTolerance(paper), "% CPU", 2);
+}
+
+function claimC1(r: Results): Part[] {
+  return [
+    effect("shared-vs-knot-b-15K", `${SHARED} vs ${KNOT_B} at 15K`, relative(at(r, SHARED, 15000), at(r, KNOT_B, 15000))),
+    effect("shared-vs-knot-c-15K", `${SHARED} vs ${KNOT_C} at 15K`, relative(at(r, SHARED, 15000), at(r, KNOT_C, 15000))),
+  ];
+}
+
+function claimC2(r: Results): Part[] {
+  return [
+    effect("knot-b-vs-knot-c-15K", `${KNOT_B} vs ${KNOT_C} at 15K`, relative(at(r, KNOT_B, 15000), at(r, KNOT_C, 15000))),
+    effect("knot-b-vs-knot-nb-15K", `${KNOT_B} vs ${KNOT_NB} at 15K`, relative(at(r, KNOT_B, 15000), at(r, KNOT_NB, 15000))),
+  ];
+}
+
+function claimC3(r: Results): Part[] {
+  const top = [SHARED, WATPIPE, UNB];
+  const rates = [...new Set(seriesPoints(r, SHARED).map((p) => p.offered_rate))].sort((a, b) => a - b);
+  const relations = rates.map((rate): Relation => {
+    const ms = top.map((l) => at(r, l, rate));
+    if (ms.some((m) => !m)) return { text: `at ${num(rate)}`, holds: undefined, points: [] };
+    const vals = ms.map((m) => m!.value);
+    const spread = (Math.max(...vals) - Math.min(...vals)) / Math.max(...vals);
+    return { text: `spread ${pct(spread, false)} at ${num(rate)}`, holds: spread <= 0.05, points: ms.flatMap((m) => m!.points) };
+  });
+  return [relationsRule(`spread of ${top.join(", ")} ≤ 5% at every rate`, relations, "≈ equal (spread ≤ ~5%)")];
+}
+
+function claimC4(r: Results): Part[] {
+  return [
+    equivalentRule(`${UB} vs ${SHARED} at 15K`, relative(at(r, UB, 15000), at(r, SHARED, 15000)), "same peak"),
+    effect("userver-b-vs-shared-30K", `${UB} vs ${SHARED} at 30K`, relative(at(r, UB, 30000), at(r, SHARED, 30000))),
+  ];
+}
+
+function claimC5(r: Results): Part[] {
+  const others = FIGURE7_SERIES.filter((l) => l !== SPED).map((l) => peak(r, l)).filter((m): m is Measured => !!m);
+  const best = others.length ? others.reduce((a, b) => (b.value > a.value ? b : a)) : undefined;
+  return [
+    effect("sped-below-peak", `${SPED} peak vs the best Figure 7 peak`, relative(peak(r, SPED), best)),
+    iowaitLevel(r, SPED, "sped-iowait"),
+  ];
+}
+
+function claimC6(r: Results): Part[] {
+  const cap = paperValue("cap-10K").value;
+  const labels = [2, 3, 4, 6].flatMap((n) => labelsIn(r, n, (l) => l.maxConns === 10000));
+  if (!labels.length) return [mbpsLevel("peak of the 10K-connection lines of Figures 2, 3, 4, 6", undefined, cap)];
+  return labels.map((l) => mbpsLevel(`${l} peak`, peak(r, l), cap));
+}
+
+function claimC7(r: Results): Part[] {
+  const sized = labelsIn(r, 1, (l) => l.cacheMb !== undefined);
+  const big = sized.filter((l) => parseLabel(l).cacheMb! >= 100 && parseLabel(l).cacheMb! <= 1000);
+  const small = sized.filter((l) => parseLabel(l).cacheMb! < 100);
+  const bigPeaks = big.map((l) => peak(r, l)).filter((m): m is Measured => !!m);
+  const lo = bigPeaks.length ? bigPeaks.reduce((a, b) => (b.value < a.value ? b : a)) : undefined;
+  const hi = bigPeaks.length ? bigPeaks.reduce((a, b) => (b.value > a.value ? b : a)) : undefined;
+  return [
+    equivalentRule("peaks of the 100–1000 MB caches (lowest vs highest)", bigPeaks.length >= 2 ? relative(lo, hi) : undefined, "insensitive"),
+    mbpsLevel(`${KNOT_C} peak`, peak(r, KNOT_C), paperValue("knot-c-1000MB-peak").value),
+    relationsRule(
+      "a cache under 100 MB degrades",
+      small.map((l) => compare(`${l} peak < ${pct(1 - DROP_SHARE, false)} of the lowest 100–1000 MB peak`, peak(r, l), "<", lo, 1 - DROP_SHARE)),
+      "10 MB degrades",
+    ),
+  ];
+}
+
+function claimC8(r: Results): Part[] {
+  const best = "knot-nb-15K-25w", starved = "knot-nb-15K-5w";
+  const starvedPeak = peak(r, starved), starvedDrop = dropAfterPeak(r, starved);
+  const more = labelsIn(r, 2, (l) => l.server === "knot-nb" && l.maxConns! >= 15000 && l.workers! >= 25 && l.label !== best);
+  return [
+    mbpsLevel(`${best} peak`, peak(r, best), paperValue("knot-nb-15K-25w-peak").value),
+    mbpsLevel(`${best} sustained (≥ 15K)`, sustained(r, best), paperValue("knot-nb-15K-25w-sustained").value),
+    relationsRule(`${starved} peaks near 10K then falls`, [
+      { text: `peak at ${starvedPeak ? num(starvedPeak.points[0].offered_rate) : "?"} ≤ 12,500`, holds: starvedPeak && starvedPeak.points[0].offered_rate <= 12500, points: starvedPeak?.points ?? [] },
+      { text: `falls ${starvedDrop ? pct(starvedDrop.value, false) : "?"} > ${pct(DROP_SHARE, false)} by the highest rate`, holds: starvedDrop && starvedDrop.value > DROP_SHARE, points: starvedDrop?.points ?? [] },
+    ], "peak at 10K, then drops"),
+    relationsRule("more threads or workers do not help", more.map((l) => compare(`${l} peak ≤ ${best} peak +5%`, peak(r, l), "<", peak(r, best), 1 + EQUIVALENT_SHARE)), "no gain"),
+  ];
+}
+
+function claimC9(r: Results): Part[] {
+  const best = "knot-b-20K-100w", w50 = "knot-b-20K-50w", w50t40 = "knot-b-40K-50w";
+  const drop20 = dropAfterPeak(r, w50), drop40 = dropAfterPeak(r, w50t40);
+  const pollParts = [12000, 25000, 30000].map((rate) => {
+    const paper = paperValue(`knot-b-20K-50w-poll-${rate / 1000}K`).value;
+    return levelRule(`${w50} poll overhead at ${num(rate)}`, category(r, w50, "poll_overhead", rate), paper, cpuTolerance(paper), "% CPU", 1);
+  });
+  const set = [15000, 25000, 30000].map((rate) => at(r, w50, rate, "mean_interest_set"));
+  return [
+    mbpsLevel(`${best} peak`, peak(r, best), paperValue("knot-b-20K-100w-peak").value),
+    mbpsLevel(`${best} sustained (≥ 15K)`, sustained(r, best), paperValue("knot-b-20K-100w-sustained").value),
+    relationsRule("with 50 workers throughput declines, worse at 40K threads", [
+      { text: `${w50} falls ${drop20 ? pct(drop20.value, false) : "?"} > ${pct(DROP_SHARE, false)}`, holds: drop20 && drop20.value > DROP_SHARE, points: drop20?.points ?? [] },
+      compare(`${w50t40} falls more (${drop40 ? pct(drop40.value, false) : "?"})`, drop40, ">", drop20),
+    ], "declines; worse at 40K"),
+    ...pollParts,
+    relationsRule(`${w50} mean poll-set size grows with the rate`, [
+      compare(`${set[0] ? num(set[0].value) : "?"} at 15K < ${set[1] ? num(set[1].value) : "?"} at 25K`, set[0], "<", set[1]),
+      compare(`< ${set[2] ? num(set[2].value) : "?"} at 30K`, set[1], "<", set[2]),
+    ], "≈100 → 243 → 432"),
+  ];
+}
+
+function claimC10(r: Results): Part[] {
+  const p = (n: number) => `userver-nb-30K-${n}p`;
+  const more = labelsIn(r, 4, (l) => l.server === "userver-nb" && l.maxConns === 30000 && l.workers! > 4);
+  return [
+    effect("userver-nb-30K-2p-vs-1p-15K", `${p(2)} vs ${p(1)} at 15K`, relative(at(r, p(2), 15000), at(r, p(1), 15000))),
+    effect("userver-nb-30K-2p-vs-1p-30K", `${p(2)} vs ${p(1)} at 30K`, relative(at(r, p(2), 30000), at(r, p(1), 30000))),
+    ...[1, 2, 3, 4].map((n) => iowaitLevel(r, p(n), `userver-nb-30K-${n}p-iowait`)),
+    relationsRule("more than 4 processes do not help", more.map((l) => compare(`${l} peak ≤ ${p(4)} peak +5%`, peak(r, l), "<", peak(r, p(4)), 1 + EQUIVALENT_SHARE)), "no gain"),
+  ];
+}
+
+function claimC11(r: Results): Part[] {
+  const one = "userver-nb-10K-1p";
+  const more = labelsIn(r, 4, (l) => l.server === "userver-nb" && l.maxConns === 10000 && l.workers! > 1);
+  const rule = `reproduced if the peak is 0–${pct(2 * DROP_SHARE, false)} below 1 process; partly if lower by more; not if higher`;
+  if (!more.length) return [{ what: "userver-nb-10K with more than 1 process", ours: "not measured", paper: "slightly lower", verdict: "not measured", rule }];
+  return more.map((l): Part => {
+    const d = relative(peak(r, l), peak(r, one));
+    if (!d) return { what: `${l} vs ${one} peak`, ours: "not measured", paper: "slightly lower", verdict: "not measured", rule };
+    const verdict: Verdict = d.value > 0 ? "not reproduced" : d.value >= -2 * DROP_SHARE ? "reproduced" : "partly reproduced";
+    return checkVerification({ what: `${l} vs ${one} peak`, ours: pct(d.value), paper: "slightly lower", rule, verdict }, d.points);
+  });
+}
+
+function claimC12(r: Results): Part[] {
+  const b = (c: number, n: number) => `userver-b-${c}K-${n}p`;
+  const pk = (c: number, n: number) => peak(r, b(c, n));
+  return [
+    relationsRule("process-count orderings (peaks)", [
+      compare(`${b(30, 100)} > ${b(30, 75)}`, pk(30, 100), ">", pk(30, 75)),
+      compare(`${b(30, 200)} < ${b(30, 100)}`, pk(30, 200), "<", pk(30, 100)),
+      compare(`${b(50, 75)} < ${b(30, 75)}`, pk(50, 75), "<", pk(30, 75)),
+      compare(`${b(50, 100)} > ${b(50, 75)}`, pk(50, 100), ">", pk(50, 75)),
+      compare(`${b(50, 200)} > ${b(50, 100)}`, pk(50, 200), ">", pk(50, 100)),
+    ], "as in §5.3"),
+    equivalentRule(`${b(50, 200)} vs ${b(30, 100)} peak`, relative(pk(50, 200), pk(30, 100)), "close (slightly lower)"),
+  ];
+}
+
+function claimC13(r: Results): Part[] {
+  const w = (c: number, n: number) => `watpipe-${c}K-${n}p`;
+  return [
+    effect("watpipe-20K-vs-10K-15K", `${w(20, 5)} vs ${w(10, 5)} at 15K`, relative(at(r, w(20, 5), 15000), at(r, w(10, 5), 15000))),
+    effect("watpipe-20K-vs-10K-30K", `${w(20, 5)} vs ${w(10, 5)} at 30K`, relative(at(r, w(20, 5), 30000), at(r, w(10, 5), 30000))),
+    effect("watpipe-25p-vs-5p-15K", `${w(20, 25)} vs ${w(20, 5)} at 15K`, relative(at(r, w(20, 25), 15000), at(r, w(20, 5), 15000))),
+    effect("watpipe-25p-vs-5p-30K", `${w(20, 25)} vs ${w(20, 5)} at 30K`, relative(at(r, w(20, 25), 30000), at(r, w(20, 5), 30000))),
+    iowaitLevel(r, w(20, 5), "watpipe-20K-5p-iowait"),
+    iowaitLevel(r, w(20, 25), "watpipe-20K-25p-iowait"),
+    equivalentRule(`${w(20, 50)} vs ${w(20, 25)} peak`, relative(peak(r, w(20, 50)), peak(r, w(20, 25))), "same"),
+  ];
+}
+
+function claimC14(r: Results): Part[] {
+  const knots = [KNOT_C, KNOT_NB, KNOT_B], events = [SHARED, UNB, UB, WATPIPE];
+  const poll = TABLE1_CONFIGS.map((c) => category(r, c.label, "poll_overhead"));
+  const user = (ls: string[]) => ls.map((l) => category(r, l, "user_space_total"));
+  const maxOf = (ms: (Measured | undefined)[]) => (ms.every((m) => m) ? ms.reduce((a, b) => (b!.value > a!.value ? b : a)) : undefined);
+  const minOf = (ms: (Measured | undefined)[]) => (ms.every((m) => m) ? ms.reduce((a, b) => (b!.value < a!.value ? b : a)) : undefined);
+  const others = poll.filter((_, i) => TABLE1_CONFIGS[i].label !== UNB);
+  return [
+    categoryLevel(r, KNOT_C, "data_copying"),
+    ...knots.map((l) => categoryLevel(r, l, "thread_overhead")),
+    ...[SHARED, UNB, UB].map((l) => categoryLevel(r, l, "thread_overhead")),
+    ...events.map((l) => categoryLevel(r, l, "event_overhead")),
+    relationsRule("userver-nb-30K-4p has the highest poll overhead", [compare(`${UNB} poll > every other`, category(r, UNB, "poll_overhead"), ">", maxOf(others))], "highest (13.06%)"),
+    relationsRule("user space lower for userver/WatPipe than Knot", [compare("max(userver, WatPipe) < min(Knot)", maxOf(user(events)), "<", minOf(user(knots)))], "8–10% vs 15–19%"),
+  ];
+}
+
+function claimC15(r: Results): Part[] {
+  const groups = [[SHARED, WATPIPE], [UB, UNB], [KNOT_B], [KNOT_NB], [KNOT_C]];
+  const rate = (l: string): Measured | undefined => {
+    const p = table1Point(r.points, l);
+    return p && !Number.isNaN(p.reply_rate) ? { value: p.reply_rate, points: [p] } : undefined;
+  };
+  const relations: Relation[] = [];
+  for (const [i, g] of groups.entries()) {
+    if (g.length === 2) {
+      const d = relative(rate(g[0]), rate(g[1]));
+      relations.push({ text: `${g[0]} ≈ ${g[1]}${d ? ` (${pct(d.value)})` : ""}`, holds: d && Math.abs(d.value) <= APPROX_SHARE, points: d?.points ?? [] });
+    }
+    for (const hi of g) for (const lo of groups[i + 1] ?? []) relations.push(compare(`${hi} > ${lo}`, rate(hi), ">", rate(lo)));
+  }
+  return [relationsRule("reply rates at 12,000 req/s", relations, "shared ≈ WatPipe > userver-b ≈ userver-nb > knot-b > knot-nb > knot-c")];
+}
+
+function claimC16(r: Results): Part[] {
+  const rates = [...new Set(seriesPoints(r, KNOT_C).map((p) => p.offered_rate))].filter((x) => x >= 12500 * 0.95 && x <= 30000 * 1.05).sort((a, b) => a - b);
+  return (["knot-nb", "knot-b"] as const).map((variant): Part => {
+    const label = variant === "knot-nb" ? KNOT_NB : KNOT_B;
+    const lo = paperValue(`${variant}-vs-knot-c-low`).value, hi = paperValue(`${variant}-vs-knot-c-high`).value;
+    const slack = 0.05;
+    const rule = `reproduced if at every rate within ${pct(lo - slack, false)}–${pct(hi + slack, false)}; partly if above knot-c at every rate`;
+    const ds = rates.map((x) => ({ rate: x, d: relative(at(r, label, x), at(r, KNOT_C, x)) })).filter((e) => e.d);
+    const what = `${label} vs ${KNOT_C} over 12.5K–30K`;
+    const paper = `${pct(lo)} to ${pct(hi)}`;
+    if (!ds.length) return { what, ours: "not measured", paper, verdict: "not measured", rule };
+    const vals = ds.map((e) => e.d!.value);
+    const verdict: Verdict = vals.every((v) => v >= lo - slack && v <= hi + slack) ? "reproduced" : vals.every((v) => v > 0) ? "partly reproduced" : "not reproduced";
+    const ours = ds.map((e) => `${pct(e.d!.value)} at ${num(e.rate)}`).join(", ");
+    return checkVerification({ what, paper, ours, verdict, rule }, ds.flatMap((e) => e.d!.points));
+  });
+}
+
+function claimC17(r: Results): Part[] {
+  // §8: "Except for userver-nb-30K-4p, response times are lower at lower request rates and increase noticeably".
+  const rising = FIGURE7_SERIES.filter((l) => l !== UNB);
+  const rise = rising.map((l): Relation => {
+    const ps = seriesPoints(r, l, "mean_response_ms");
+    const below = ps.filter((p) => p.offered_rate <= 10000 * 1.05).sort((a, b) => b.offered_rate - a.offered_rate)[0];
+    const past = ps.filter((p) => p.offered_rate >= 15000 * 0.95).sort((a, b) => a.offered_rate - b.offered_rate)[0];
+    if (!below || !past) return { text: l, holds: undefined, points: [] };
+    const ratio = past.mean_response_ms / below.mean_response_ms;
+    return { text: `${l} ×${ratio.toFixed(1)}`, holds: ratio >= SHARP_RISE, points: [below, past] };
+  });
+  const meanPast = (l: string): Measured | undefined => {
+    const ps = seriesPoints(r, l, "mean_response_ms").filter((p) => p.offered_rate >= 15000 * 0.95);
+    return ps.length ? { value: ps.reduce((s, p) => s + p.mean_response_ms, 0) / ps.length, points: ps } : undefined;
+  };
+  const wide = [UB, SHARED, UNB], narrow = [KNOT_C, KNOT_NB, KNOT_B, WATPIPE];
+  return [
+    relationsRule(`mean response time at least ×${SHARP_RISE} from ≤ 10K to ≥ 15K req/s`, rise, "low, then sharp rise at 10K–15K"),
+    relationsRule("30K-connection configurations respond slower past saturation (mean over ≥ 15K)",
+      wide.flatMap((w) => narrow.map((n) => compare(`${w} > ${n}`, meanPast(w), ">", meanPast(n)))), "higher for the three 30K configurations"),
+  ];
+}
+
+function claimC18(r: Results): Part[] {
+  const count = (v: string) => r.points.filter((p) => p.verdict === v).length;
+  const all = r.points.length;
+  const rule = "reproduced if every point passes; not reproduced if any point has wrong bytes or under half pass; otherwise partly";
+  if (!all) return [{ what: "verification of every point", ours: "not measured", paper: "every point passes", verdict: "not measured", rule }];
+  const verdict: Verdict = count("pass") === all ? "reproduced" : count("fail-bytes") > 0 || 2 * count("pass") < all ? "not reproduced" : "partly reproduced";
+  const ours = VERDICTS.filter((v) => count(v)).map((v) => `${count(v)} ${v}`).join(", ") + ` (of ${all})`;
+  return [{ what: "verification of every point (§3.4)", ours, paper: "every point passes", verdict, rule }];
+}
+
+const EVALUATORS: Record<string, (r: Results) => Part[]> = {
+  C1: claimC1, C2: claimC2, C3: claimC3, C4: claimC4, C5: claimC5, C6: claimC6, C7: claimC7, C8: claimC8, C9: claimC9,
+  C10: claimC10, C11: claimC11, C12: claimC12, C13: claimC13, C14: claimC14, C15: claimC15, C16: claimC16, C17: claimC17, C18: claimC18,
+};
+
+/** Every claim of paper/claims.md, judged on these results. */
+export function evaluateClaims(results: Results): ClaimResult[] {
+  return CLAIMS.map((c) => {
+    const parts = EVALUATORS[c.id](results);
+    return { ...c, parts, verdict: combine(parts) };
+  });
+}
+
+const cell = (s: string) => s.replace(/\|/g, "\\|");
+
+/** The claims report as Markdown: a summary table, each claim's parts with their rules, and a closing note. */
+export function claimsMarkdown(results: Results): string {
+  const claims = evaluateClaims(results);
+  const summary = claims.map((c) => `| ${c.id} | ${c.where} | ${cell(c.claim)} | ${cell(c.parts.map((p) => p.paper).join("; "))} | ${cell(c.parts.map((p) => p.ours).join("; "))} | **${c.verdict}** |`);
+  const details = claims.flatMap((c) => [
+    `### ${c.id} — ${c.verdict}`, "", `${c.claim} (${c.where})`, "",
+    ...c.parts.map((p) => `- ${p.what}: ours ${p.ours}; paper ${p.paper} → **${p.verdict}** (${p.rule})`), "",
+  ]);
+  const byVerdict = (v: Verdict) => claims.filter((c) => c.verdict === v).map((c) => c.id).join(", ") || "none";
+  return [
+    "# The paper's claims, measured", "",
+    ...captionLines(results.run, Infinity).flatMap((l) => [l, ""]),
+    "Verdicts come from the rules in `notebooks/lib/rules.ts` and `claims.ts`, never by hand: a part is judged by its",
+    "rule (stated beside it); a claim is reproduced only if every part is, not reproduced if no measured part is even partly,",
+    "and partly reproduced otherwise. A part that rests on points failing verification (§3.4) is at most partly reproduced;",
+    "points where the client was the bottleneck or the server failed are not used.", "",
+    "| id | where | claim | paper | ours | verdict |", "|---|---|---|---|---|---|", ...summary, "",
+    "## Each claim, part by part", "", ...details,
+    "## Closing note", "",
+    `- Reproduced: ${byVerdict("reproduced")}`,
+    `- Partly reproduced: ${byVerdict("partly reproduced")}`,
+    `- Not reproduced: ${byVerdict("not reproduced")}`,
+    `- Not measured: ${byVerdict("not measured")}`, "",
+  ].join("\n");
+}

@@ -1,0 +1,108 @@
+// Table 1 (§7): our profile, reply rate and vmstat numbers at 12,000 req/s beside the paper's, category by category.
+import { stringify } from "csv-stringify/sync";
+import { captionLines } from "./figures.js";
+import { TABLE1, TABLE1_CONFIGS, TABLE1_RATE } from "./paper.js";
+import { figuresOf, measuresServer, nearRate, type Point, type ProfileRow, type Results } from "./results.js";
+
+/** Table 1's totals and the profile section each sums. */
+const SECTION_OF_TOTAL: Record<string, string> = {
+  vmlinux_total: "vmlinux", nic_driver_total: "nic", user_space_total: "user", libc_total: "libc", other_total: "other",
+};
+
+/** Table 1's rows that come from the points rather than the profile. */
+const POINT_FIELD: Record<string, keyof Point> = {
+  reply_rate: "reply_rate",
+  throughput_mbps: "throughput_mbps",
+  file_system_cache_kb: "page_cache_kb",
+  ctx_switches_per_s_kernel: "ctx_switches_per_s",
+  ctx_switches_per_s_user: "user_ctx_switches_per_s",
+};
+
+export interface Table1Cell {
+  metric: string;
+  section: string;
+  column: string;
+  label: string;
+  ours?: number;
+  paper: number;
+}
+
+/**
+ * The point that stands for a configuration in Table 1: one that measured the server at 12,000 req/s, preferably
+ * one the runner marked for Table 1; the last such row when there are several.
+ */
+export function table1Point(points: Point[], label: string): Point | undefined {
+  const candidates = points.filter((p) => p.series === label && measuresServer(p) && nearRate(p, TABLE1_RATE));
+  const marked = candidates.filter((p) => figuresOf(p).includes("table1"));
+  return (marked.length ? marked : candidates).at(-1);
+}
+
+/** Profile rows of a configuration at 12,000 req/s: series "label", or "label@rate" when profiled at several rates. */
+export function profileRows(profile: ProfileRow[], label: string, rate = TABLE1_RATE): ProfileRow[] {
+  return profile.filter((r) => {
+    if (r.series === label) return rate === TABLE1_RATE;
+    const [l, at] = r.series.split("@");
+    return l === label && Math.abs(Number(at) - rate) <= 0.05 * rate;
+  });
+}
+
+/** A Table 1 category from profile rows: the row itself, or for a total the sum of its section. */
+export function profileValue(rows: ProfileRow[], metric: string): number | undefined {
+  const row = rows.find((r) => r.category === metric);
+  if (row) return row.pct;
+  const section = SECTION_OF_TOTAL[metric];
+  const parts = rows.filter((r) => r.section === section && !r.category.endsWith("_total"));
+  return section && parts.length ? parts.reduce((s, r) => s + r.pct, 0) : undefined;
+}
+
+/** Every numeric cell of Table 1 with our value beside it (ours undefined where we did not measure it). */
+export function table1Comparison(results: Results): Table1Cell[] {
+  const cells: Table1Cell[] = [];
+  for (const row of TABLE1.filter((r) => r.section !== "config")) {
+    for (const { column, label } of TABLE1_CONFIGS) {
+      const field = POINT_FIELD[row.metric];
+      let ours: number | undefined;
+      if (field) {
+        const v = table1Point(results.points, label)?.[field];
+        ours = typeof v === "number" && !Number.isNaN(v) ? v : undefined;
+      } else ours = profileValue(profileRows(results.profile, label), row.metric);
+      cells.push({ metric: row.metric, section: row.section, column, label, ours, paper: row.values[column] as number });
+    }
+  }
+  return cells;
+}
+
+function format(v: number | undefined, metric: string): string {
+  if (v === undefined) return "—";
+  const decimals = TABLE1.find((r) => r.metric === metric)?.section === "oprofile" ? 2 : 0;
+  return v.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+}
+
+/** Markdown: one row per metric, one column per configuration, each cell "ours / paper". */
+export function table1Markdown(results: Results): string {
+  const cells = table1Comparison(results);
+  const header = `| metric | ${TABLE1_CONFIGS.map((c) => c.label).join(" | ")} |`;
+  const rule = `|---|${TABLE1_CONFIGS.map(() => "---:").join("|")}|`;
+  const verdicts = `| verification of the 12K point | ${TABLE1_CONFIGS.map((c) => table1Point(results.points, c.label)?.verdict ?? "not measured").join(" | ")} |`;
+  const rows = TABLE1.filter((r) => r.section !== "config").map((r) => {
+    const row = cells.filter((c) => c.metric === r.metric);
+    return `| ${r.metric} (${r.section}) | ${row.map((c) => `${format(c.ours, c.metric)} / ${format(c.paper, c.metric)}`).join(" | ")} |`;
+  });
+  return [
+    `# Table 1: server statistics at ${TABLE1_RATE.toLocaleString("en-US")} req/s, ours / the paper's`,
+    "",
+    ...captionLines(results.run, Infinity).flatMap((l) => [l, ""]),
+    "Each cell is *ours / paper*; — means not measured. Profile rows are % of the server CPU's samples",
+    "(perf cpu-clock here, OProfile in the paper); totals we did not record are the sums of their section.",
+    "",
+    header, rule, verdicts, ...rows, "",
+  ].join("\n");
+}
+
+/** CSV, one row per metric × configuration: metric, section, column, label, ours, paper, difference (ours − paper). */
+export function table1Csv(results: Results): string {
+  return stringify(
+    table1Comparison(results).map((c) => [c.metric, c.section, c.column, c.label, c.ours ?? "", c.paper, c.ours === undefined ? "" : +(c.ours - c.paper).toFixed(4)]),
+    { header: true, columns: ["metric", "section", "column", "label", "ours", "paper", "difference"] },
+  );
+}
