@@ -23,7 +23,7 @@ const SH_KILL = [
   'p=$(pids "$@"); [ -z "$p" ] && exit 0; kill -TERM $p 2>/dev/null',
   'i=0; while [ $i -lt 20 ]; do sleep 0.1; p=$(pids "$@"); [ -z "$p" ] && exit 0; i=$((i+1)); done',
   'kill -KILL $p 2>/dev/null; sleep 0.2; p=$(pids "$@"); [ -z "$p" ] || { echo "still running: $p" >&2; exit 1; }',
-].join("\n");
+].join("; "); // one line, so that a dry run prints one command per line
 // Joins this shell to the host's cgroups (arguments up to "--"), then becomes the command.
 const SH_JOIN = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
 
@@ -272,6 +272,10 @@ export async function up(cfg: Config, opts: ExecOptions = {}): Promise<"created"
     await runPlan(cfg, planUp(cfg), opts);
     return "planned";
   }
+  if (cfg.kind === "loopback") {
+    log("loopback testbed: nothing to set up (LESS FAITHFUL: no namespaces, CPU quota, memory limit or disk throttle)");
+    return "already-up";
+  }
   preflight(cfg);
   const st = await status(cfg);
   if (st.up) {
@@ -351,7 +355,9 @@ function requireCgroups(cfg: Config, what: string): void {
 export async function setServerCpuQuota(cfg: Config, fractionOfOneCore: number, opts: ExecOptions = {}): Promise<{ quotaUs: number; periodUs: number }> {
   requireCgroups(cfg, "setServerCpuQuota");
   const dir = hostCgroupDirs(cfg, "server").cpu as string;
-  await runPlan(cfg, cpuQuotaPlan(cfg, fractionOfOneCore, dir, sshTarget(cfg, "server")), opts);
+  const plan = cpuQuotaPlan(cfg, fractionOfOneCore, dir, sshTarget(cfg, "server"));
+  await runPlan(cfg, plan, opts);
+  if (opts.dryRun) return { quotaUs: Number(plan[1].argv[4]), periodUs: cfg.server.cpuPeriodUs };
   const f = await readFiles(cfg, "server", [join(dir, "cpu.cfs_quota_us"), join(dir, "cpu.cfs_period_us")]);
   return { quotaUs: Number(f[0]), periodUs: Number(f[1]) };
 }
