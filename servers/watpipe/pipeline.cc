@@ -190,7 +190,9 @@ void Pipeline::run_batch(std::vector<int> &batch) {
     std::unique_lock<std::mutex> lock(jobs_mu_);
     jobs_.swap(batch);
     next_job_ = 0;
-    jobs_cv_.notify_all();
+    // Wake only as many writers as there are jobs: a batch of one should not stir fifty threads.
+    size_t wake = jobs_.size() < static_cast<size_t>(opt_.writers) ? jobs_.size() : static_cast<size_t>(opt_.writers);
+    for (size_t i = 0; i < wake; i++) jobs_cv_.notify_one();
     claimed_cv_.wait(lock, [this] { return stopping_ || next_job_ == jobs_.size(); });
 }
 
