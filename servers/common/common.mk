@@ -14,6 +14,7 @@ CXXFLAGS := -O2 -g -std=gnu++17 $(WARNINGS) -I$(COMMON_DIR) -MMD -MP
 COMMON_SRCS := $(addprefix $(COMMON_DIR)/,http.c path.c cache.c reply.c stats.c json.c net.c cli.c)
 COMMON_LDLIBS := -lhttp_parser
 SANITIZERS ?= asan
+.DEFAULT_GOAL := all
 
 # Per-variant extra flags (added after CFLAGS/CXXFLAGS, so -O1 wins) and output paths.
 FLAGS_release :=

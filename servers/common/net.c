@@ -71,6 +71,14 @@ int net_set_nodelay(int fd)
     return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+void net_shutdown_drain(int fd)
+{
+    char buf[4096];
+    shutdown(fd, SHUT_WR);
+    for (int i = 0; i < 16 && recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0; i++)
+        ;
+}
+
 long net_raise_nofile(void)
 {
     struct rlimit rl;
