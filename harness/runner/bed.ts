@@ -8,6 +8,8 @@ export interface Bed {
   clientHosts: string[];
   /** the core the server runs on (for perf -C and its iowait), or null when it is not confined */
   serverCore: number | null;
+  /** cores the client hosts share between them (the union of their cpusets), or undefined when not confined */
+  clientCores: number | undefined;
   hostCommand(host: string, argv: string[]): string[];
   /** address client host i (0-based) uses to reach the server */
   serverAddress(i: number): string;
@@ -32,6 +34,7 @@ export function openBed(hostsFile?: string): Bed {
     kind: cfg.kind,
     clientHosts: cfg.clients.map((c) => c.name),
     serverCore: core === undefined ? null : Number(core),
+    clientCores: cfg.clients.every((c) => c.cpus) ? cpuCount(cfg.clients.map((c) => c.cpus as string)) : undefined,
     hostCommand: (host, argv) => env.hostCommand(cfg, host, argv),
     serverAddress: (i) => env.serverAddress(cfg, i + 1),
     cgroupStats: async () => (hasCgroups ? env.serverCgroupStats(cfg) : null),
@@ -53,4 +56,14 @@ export function openBed(hostsFile?: string): Bed {
     down: (log) => env.down(cfg, { log }),
   };
   return bed;
+}
+
+/** Number of distinct cpus in cpu lists such as "0-1,3". */
+export function cpuCount(lists: string[]): number {
+  const cpus = new Set<number>();
+  for (const list of lists) for (const part of list.split(",")) {
+    const [a, b] = part.split("-").map(Number);
+    for (let c = a; c <= (b ?? a); c++) cpus.add(c);
+  }
+  return cpus.size;
 }

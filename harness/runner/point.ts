@@ -235,7 +235,7 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
     await st.stopAll();
     if (!env.keepPerf) rmSync(perfData, { force: true });
   }
-  const verification = verifyPoint(clients, failures.length ? failures.join("; ") : undefined);
+  const verification = verifyPoint(clients, failures.length ? failures.join("; ") : undefined, env.bed.clientCores);
   const row = makeRow(env, r, clients, verification, measured);
   writeFileSync(join(rawDir, "point.json"), JSON.stringify({ spec: { ...spec }, row, verification, failures }, null, 2) + "\n");
   return { row, profile, verification };

@@ -34,14 +34,15 @@ export interface Verification {
   maxFileTimeoutPct: number;
   meanFileTimeoutPct: number;
   skippedFiles: string[];
-  clientCpuPct: number;         // the busiest generator
+  clientCpuPct: number;         // the busiest generator, or the generators' share of the cores they share if higher
   latenessMs: number;           // the worst generator's mean session-start lateness
 }
 
 const pct = (a: number, b: number) => (b > 0 ? (100 * a) / b : 0);
 
-/** Verifies one point. `serverFailure` (start/crash/stop problems) wins over everything; then bytes, client, timeouts. */
-export function verifyPoint(clients: ClientResult[], serverFailure?: string): Verification {
+/** Verifies one point. `serverFailure` (start/crash/stop problems) wins over everything; then bytes, client, timeouts.
+ *  `clientCores`: cores the generators share (emulated client hosts share one); their summed CPU is judged against it. */
+export function verifyPoint(clients: ClientResult[], serverFailure?: string, clientCores?: number): Verification {
   const reasons: string[] = [];
   const byFile = sumByFile(clients.map((c) => c.summary));
   const judged = Object.entries(byFile).filter(([, c]) => c.requests >= RULES.minRequestsPerFile);
@@ -75,7 +76,8 @@ export function verifyPoint(clients: ClientResult[], serverFailure?: string): Ve
       }
     }
   }
-  const clientCpu = clients.reduce((m, c) => Math.max(m, c.summary.cpu?.pct ?? 0), 0);
+  const shared = clientCores ? clients.reduce((a, c) => a + (c.summary.cpu?.pct ?? 0), 0) / clientCores : 0;
+  const clientCpu = Math.max(shared, clients.reduce((m, c) => Math.max(m, c.summary.cpu?.pct ?? 0), 0));
   const lateness = clients.reduce((m, c) => Math.max(m, c.summary.lateness_ms?.mean ?? 0), 0);
   if (clientCpu >= RULES.clientCpuPct) { clientBad = true; reasons.push(`client CPU ${clientCpu.toFixed(0)}% ≥ ${RULES.clientCpuPct}%`); }
   if (lateness > RULES.latenessMeanMs) { clientBad = true; reasons.push(`session starts ${lateness.toFixed(0)} ms late on average (> ${RULES.latenessMeanMs})`); }

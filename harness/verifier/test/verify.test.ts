@@ -58,6 +58,9 @@ test("wrong bytes → fail-bytes; a saturated or late client → invalid-client;
   assert.is(verifyPoint([client("c1", 100, () => 0, { verify: { checked: 50, mismatches: 0 } })]).verdict, "pass");
   assert.is(verifyPoint([client("c1", 100, () => 0, { cpu: { user_s: 9, sys_s: 1, pct: 97 } })]).verdict, "invalid-client");
   assert.is(verifyPoint([client("c1", 100, () => 0, { lateness_ms: { mean: 400, p99: 900, max: 2000 } })]).verdict, "invalid-client");
+  const four = [1, 2, 3, 4].map((i) => client(`c${i}`, 100, () => 0, { cpu: { user_s: 2, sys_s: 1, pct: 24 } }));
+  assert.is(verifyPoint(four).verdict, "pass");
+  assert.is(verifyPoint(four, undefined, 1).verdict, "invalid-client"); // 4 × 24% of one shared core
   const behind = client("c1", 100, () => 0);
   behind.expectedSessions = 200;
   assert.is(verifyPoint([behind]).verdict, "invalid-client");

@@ -1,0 +1,274 @@
+// Command line of the experiment runner: run, replicate, calibrate, tune (each with --dry-run where it makes sense).
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { cpus, totalmem, hostname } from "node:os";
+import {
+  EXPERIMENTS, PROFILES, getProfile, runMatrix, estimatePointS, pointId, knownLabels, type PointSpec, type Profile,
+} from "./experiments.ts";
+import { RunResults } from "./results.ts";
+import { runPoints, installInterrupt } from "./run.ts";
+import { describePoint } from "./point.ts";
+import { REFERENCE, searchQuota, searchK, K_CANDIDATES } from "./calibrate.ts";
+import { getFamily, coarseMatrix, fineMatrix, best, score, FAMILIES } from "./tune.ts";
+import { parseLabel } from "./labels.ts";
+import { MAX_K } from "./scale.ts";
+import {
+  REPO, openSession, requireCalibration, readCalibration, writeCalibration, gitFacts, chooseK, calibrationPath,
+  type SessionOptions, type Session,
+} from "./session.ts";
+
+const USAGE = `usage: cli.ts <command> [options]
+  run        --experiment fig7[,table1…] --profile quick|standard|full [--series L,…] [--rates R,…]
+             [--dry-run] [--resume RUN_ID] [--k K] [--uncalibrated]
+  replicate  --profile quick|standard|full [--dry-run]        (calibrates first when the testbed is not)
+  calibrate  [--k K] [--duration S] [--warmup S]               (quota for ${REFERENCE.label}; largest k)
+  tune       --family ${Object.keys(FAMILIES).join("|")} [--rates 15000,30000] [--profile quick] [--dry-run]
+common: [--hosts env/hosts/FILE.json] [--results DIR] [--data DIR] [--dirs 680] [--seed 1] [--loadgens-per-client 1]
+        [--duration S] [--warmup S] [--idle S] [--correctness S] [--no-evict] [--keep-perf] [--no-correctness]
+experiments: ${EXPERIMENTS.map((e) => e.id).join(", ")}; profiles: ${Object.keys(PROFILES).join(", ")}`;
+
+const log = (m: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
+
+const { positionals, values: v } = parseArgs({
+  allowPositionals: true,
+  options: {
+    experiment: { type: "string" }, profile: { type: "string" }, series: { type: "string" }, rates: { type: "string" },
+    "dry-run": { type: "boolean" }, resume: { type: "string" }, "run-id": { type: "string" }, k: { type: "string" },
+    uncalibrated: { type: "boolean" }, hosts: { type: "string" }, results: { type: "string" }, data: { type: "string" },
+    dirs: { type: "string" }, seed: { type: "string" }, "loadgens-per-client": { type: "string" },
+    duration: { type: "string" }, warmup: { type: "string" }, idle: { type: "string" }, correctness: { type: "string" },
+    "no-evict": { type: "boolean" }, "keep-perf": { type: "boolean" }, "no-correctness": { type: "boolean" },
+    family: { type: "string" }, help: { type: "boolean" },
+  },
+});
+
+function numberOpt(name: string, fallback?: number): number | undefined {
+  const x = (v as Record<string, unknown>)[name];
+  if (x === undefined) return fallback;
+  const n = Number(x);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got "${x}"`);
+  return n;
+}
+const listOpt = (x: string | undefined) => (x ? x.split(",").map((s) => s.trim()).filter(Boolean) : undefined);
+
+/** The profile with any per-run overrides of its times (recorded in run.json). */
+function profileWithOverrides(name: string): Profile {
+  const p = getProfile(name);
+  return {
+    ...p,
+    durationS: numberOpt("duration", p.durationS)!, warmupS: numberOpt("warmup", p.warmupS)!,
+    idleS: numberOpt("idle", p.idleS)!, correctnessS: numberOpt("correctness", p.correctnessS)!,
+  };
+}
+
+function sessionOptions(): SessionOptions {
+  return {
+    hosts: v.hosts, resultsRoot: v.results ?? join(REPO, "results"), dataDir: v.data ?? join(REPO, "work-data"),
+    dirs: numberOpt("dirs", 680)!, seed: numberOpt("seed", 1)!, loadgensPerClient: numberOpt("loadgens-per-client", 1)!,
+    evictCache: !v["no-evict"], keepPerf: !!v["keep-perf"], log,
+  };
+}
+
+function runId(profile: string): string {
+  return `${new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}-${profile}`;
+}
+
+function printDryRun(points: PointSpec[], profile: Profile, k: number, correctness: boolean): void {
+  const bySeries = new Map<string, number[]>();
+  for (const p of points) {
+    const key = `${p.figure}  ${p.config.label}${p.perf ? " (perf)" : ""}`;
+    bySeries.set(key, [...(bySeries.get(key) ?? []), p.offeredRate]);
+  }
+  console.log(`profile ${profile.name}: warm-up ${profile.warmupS} s, ${profile.durationS} s measured, ${profile.idleS} s idle per point; k = ${k}`);
+  for (const [s, rates] of bySeries) console.log(`  ${s.padEnd(48)} ${rates.join(", ")}`);
+  const configs = new Set(points.map((p) => p.config.label)).size;
+  const secs = points.length * estimatePointS(profile) + (correctness ? configs * (profile.correctnessS + 5) : 0);
+  console.log(`${points.length} points, ${configs} configurations${correctness ? " (each with a correctness run)" : ""}; ` +
+    `estimated ${Math.ceil(secs / 60)} min`);
+}
+
+/** Runs a matrix into results/<run-id>/, resuming if asked; the testbed is brought down at the end and on Ctrl-C. */
+async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Record<string, unknown>,
+  o: { id?: string; resume?: boolean } = {}): Promise<number> {
+  const so = sessionOptions();
+  const id = o.id ?? v["run-id"] ?? runId(profile.name);
+  const results = RunResults.open(so.resultsRoot, id);
+  const previous = results.readRun();
+  if (o.resume && !previous) throw new Error(`no run ${id} in ${so.resultsRoot} to resume`);
+  const ctl = new AbortController();
+  const uninstall = installInterrupt(ctl, log);
+  let session: Session | null = null;
+  let status = "failed";
+  try {
+    session = await openSession(so);
+    const cal = requireCalibration(session.bed, so.resultsRoot, !!v.uncalibrated);
+    const k = previous?.k !== undefined ? Number(previous.k) : chooseK(numberOpt("k"), cal);
+    if (cal) await session.bed.setQuota(cal.quota);
+    const disk = await session.bed.scaleDisk(k);
+    const git = await gitFacts();
+    results.writeRun({
+      ...(previous ?? {}), run_id: id, status: "running", profile: profile.name, profile_settings: profile, k,
+      calibration: cal ?? "uncalibrated", git, ...meta, points: points.length,
+      testbed: { kind: session.bed.kind, source: session.bed.cfg.source, quota: session.bed.quota, disk_scaled: disk,
+        report: await session.bed.report() },
+      host: { hostname: hostname(), cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_bytes: totalmem(), node: process.version },
+      workload: { root: session.workload.root, dirs: so.dirs, seed: so.seed, generators: session.workload.logs.length,
+        loadgens_per_client: so.loadgensPerClient, mean_requests_per_session: session.workload.meanRequestsPerSession,
+        sessions: session.workload.sessions },
+      page_cache_state: so.evictCache ? "file set evicted before each point, then the profile's warm-up of the point's own load"
+        : "left as the previous point left it (--no-evict)",
+      started: previous?.started ?? new Date().toISOString(),
+    });
+    log(`run ${id}: ${points.length} points, k = ${k}, results in ${results.dir}`);
+    const env = session.pointEnv(id, k);
+    for (const p of points.slice(0, 1)) log(`first point: ${describePoint(p, k)}`);
+    const s = await runPoints({ results, points, profile, executor: session.executor(env), signal: ctl.signal,
+      correctness: !v["no-correctness"], log });
+    status = s.interrupted ? "interrupted" : "finished";
+    log(`${status}: ${s.ran} points run, ${s.skipped} already there; ${results.pointsCsv}`);
+    return s.interrupted ? 130 : 0;
+  } finally {
+    if (session) await session.close();
+    const now = results.readRun();
+    if (now) results.writeRun({ ...now, status, ended: new Date().toISOString() });
+    uninstall();
+  }
+}
+
+async function cmdRun(): Promise<number> {
+  if (v.resume) {
+    const prev = RunResults.open(v.results ?? join(REPO, "results"), v.resume).readRun();
+    if (!prev) throw new Error(`no run ${v.resume} to resume`);
+    const o = prev.matrix as { experiments: string[]; series?: string[]; rates?: number[] };
+    const profile = prev.profile_settings as Profile;
+    log(`resuming ${v.resume} with its own settings (profile ${profile.name}, k ${prev.k})`);
+    return runMatrixCommand(runMatrix(profile, o), profile, { matrix: o }, { id: v.resume, resume: true });
+  }
+  if (!v.profile) throw new Error(`--profile is required; valid: ${Object.keys(PROFILES).join(", ")}`);
+  const profile = profileWithOverrides(v.profile);
+  const matrix = { experiments: listOpt(v.experiment) ?? Object.keys(profile.plan), series: listOpt(v.series),
+    rates: listOpt(v.rates)?.map(Number) };
+  const points = runMatrix(profile, matrix);
+  if (v["dry-run"]) { printDryRun(points, profile, chooseK(numberOpt("k"), readCalibration(sessionOptions().resultsRoot)), !v["no-correctness"]); return 0; }
+  return runMatrixCommand(points, profile, { matrix });
+}
+
+async function cmdReplicate(): Promise<number> {
+  if (!v.profile) throw new Error(`--profile is required; valid: ${Object.keys(PROFILES).join(", ")}`);
+  const profile = profileWithOverrides(v.profile);
+  const matrix = { experiments: Object.keys(profile.plan) };
+  const points = runMatrix(profile, matrix);
+  if (v["dry-run"]) { printDryRun(points, profile, chooseK(numberOpt("k"), readCalibration(sessionOptions().resultsRoot)), !v["no-correctness"]); return 0; }
+  if (!v.uncalibrated && !readCalibration(sessionOptions().resultsRoot)?.converged) {
+    log("the testbed is not calibrated: calibrating first");
+    const rc = await cmdCalibrate();
+    if (rc !== 0) return rc;
+  }
+  return runMatrixCommand(points, profile, { matrix });
+}
+
+/** One measurement of the reference configuration at quota q and scale k: testbed replies/s and its verification. */
+async function measureReference(session: Session, k: number, quota: number, paperRate: number, results: RunResults, tag: string, signal: AbortSignal) {
+  if (signal.aborted) throw new Error("interrupted");
+  await session.bed.setQuota(quota);
+  await session.bed.scaleDisk(k);
+  const spec: PointSpec = { id: pointId("calibrate", REFERENCE.label, paperRate) + `__${tag}`, figure: "calibrate",
+    config: parseLabel(REFERENCE.label, knownLabels()), offeredRate: paperRate, perf: false };
+  const out = await session.executor(session.pointEnv(results.runId, k))({
+    spec, rawDir: results.freshRawDir(spec.id), warmupS: numberOpt("warmup", 10)!, durationS: numberOpt("duration", 30)!, verifyBytes: false,
+  });
+  if (signal.aborted) throw new Error("interrupted");
+  results.appendPoint(out.row);
+  const replies = typeof out.row.reply_rate === "number" ? out.row.reply_rate * k : 0; // back to testbed units
+  return { replies, verdict: out.row.verdict, reason: out.row.verdict_reason };
+}
+
+async function cmdCalibrate(): Promise<number> {
+  const so = sessionOptions();
+  const started = Date.now();
+  const results = RunResults.open(so.resultsRoot, `calibration-${runId("cal").slice(0, 15)}`);
+  const ctl = new AbortController();
+  const uninstall = installInterrupt(ctl, log);
+  let session: Session | null = null;
+  try {
+    session = await openSession(so);
+    if (session.bed.kind === "loopback") throw new Error("the loopback testbed has no CPU quota to calibrate; use the emulated testbed (root)");
+    const s = session;
+    let k = numberOpt("k");
+    let kSearch: unknown = "given with --k";
+    if (k === undefined) {
+      // The clients must keep up with the axis' top rate with the server unthrottled (one whole core).
+      const r = await searchK(async (kk) => {
+        const m = await measureReference(s, kk, 1, 30000, results, `k${kk}`, ctl.signal);
+        return m.verdict !== "invalid-client";
+      }, K_CANDIDATES.filter((x) => x <= MAX_K), log);
+      if (r.k === null) throw new Error(`the clients are the bottleneck even at k = ${K_CANDIDATES[K_CANDIDATES.length - 1]}`);
+      k = r.k;
+      kSearch = r.tried;
+    }
+    const kk = k;
+    const target = REFERENCE.replies * kk;
+    log(`calibrating the quota at k = ${kk}: ${REFERENCE.label} offered ${REFERENCE.offered * kk} req/s must reply at ${target} ± 3%`);
+    let n = 0;
+    const q = await searchQuota(async (quota) => (await measureReference(s, kk, quota, REFERENCE.offered, results, `q${++n}`, ctl.signal)).replies,
+      target, { log });
+    const cal = {
+      quota: q.quota, k: kk, converged: q.converged, target_replies_testbed: target, probes: q.probes, k_search: kSearch,
+      testbed: { kind: s.bed.kind, source: s.bed.cfg.source }, report: await s.bed.report(), git: await gitFacts(),
+      took_s: Math.round((Date.now() - started) / 1000), date: new Date().toISOString(), raw: results.dir,
+    };
+    writeCalibration(so.resultsRoot, cal);
+    log(`${q.converged ? "calibrated" : "did NOT converge"}: quota ${q.quota.toFixed(4)} of a core, k = ${kk}, ` +
+      `${cal.took_s} s; written to ${calibrationPath(so.resultsRoot)}`);
+    return q.converged ? 0 : 1;
+  } finally {
+    if (session) await session.close();
+    uninstall();
+  }
+}
+
+async function cmdTune(): Promise<number> {
+  if (!v.family) throw new Error(`--family is required; valid: ${Object.keys(FAMILIES).join(", ")}`);
+  const fam = getFamily(v.family);
+  const profile = profileWithOverrides(v.profile ?? "quick");
+  const rates = listOpt(v.rates)?.map(Number) ?? [15000, 30000];
+  for (const r of rates) if (!(r > 0 && r <= 30000)) throw new Error(`rate ${r} is outside the paper's axis (0, 30000]`);
+  const pts = (stage: string, configs: ReturnType<typeof coarseMatrix>): PointSpec[] => configs.flatMap((config) =>
+    rates.map((offeredRate) => ({ id: pointId(`tune-${stage}`, config.label, offeredRate), figure: `tune-${stage}`, config, offeredRate, perf: false })));
+  const coarse = coarseMatrix(fam);
+  if (v["dry-run"]) {
+    printDryRun(pts("coarse", coarse), profile, chooseK(numberOpt("k"), readCalibration(sessionOptions().resultsRoot)), false);
+    console.log("then a finer matrix (up to 8 configurations) around the best");
+    return 0;
+  }
+  const id = v["run-id"] ?? `${runId(profile.name)}-tune-${v.family}`;
+  let rc = await runMatrixCommand(pts("coarse", coarse), profile, { tune: { family: v.family, stage: "coarse", rates } }, { id });
+  if (rc !== 0) return rc;
+  const results = RunResults.open(sessionOptions().resultsRoot, id);
+  const rows = () => results.readPoints();
+  const bestCoarse = best(coarse.map((c) => score(c.label, rows())));
+  if (!bestCoarse) return 1;
+  log(`coarse best: ${bestCoarse.label} (${bestCoarse.meanMbps.toFixed(0)} Mbps${bestCoarse.allPass ? "" : ", NOT all points passed"})`);
+  const fine = fineMatrix(fam, parseLabel(bestCoarse.label), new Set(coarse.map((c) => c.label)));
+  rc = await runMatrixCommand([...pts("coarse", coarse), ...pts("fine", fine)], profile, { tune: { family: v.family, stage: "fine", rates } },
+    { id, resume: true });
+  const all = [...coarse, ...fine].map((c) => score(c.label, rows()));
+  const b = best(all);
+  for (const s of all.sort((a, z) => z.meanMbps - a.meanMbps)) console.log(`${s.label.padEnd(32)} ${s.meanMbps.toFixed(0).padStart(6)} Mbps ${s.allPass ? "pass" : "fail"}`);
+  console.log(`best tuning: ${b?.label}`);
+  return rc;
+}
+
+async function main(): Promise<number> {
+  const cmd = positionals[0];
+  if (v.help || !cmd) { console.log(USAGE); return cmd ? 0 : 2; }
+  switch (cmd) {
+    case "run": return cmdRun();
+    case "replicate": return cmdReplicate();
+    case "calibrate": return cmdCalibrate();
+    case "tune": return cmdTune();
+    default: throw new Error(`unknown command "${cmd}"\n${USAGE}`);
+  }
+}
+
+main().then((rc) => process.exit(rc), (e) => { console.error(`error: ${(e as Error).message}`); process.exit(1); });

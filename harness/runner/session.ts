@@ -1,0 +1,122 @@
+// What every command shares: the testbed brought up and limited, the workload built, a results folder, the executor.
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildFileSet } from "../workload/fileset.ts";
+import { generateSessionLogs } from "../workload/sessions.ts";
+import { indexSources } from "../profiler/reduce.ts";
+import { run as runCmd, stopAll } from "../lib/proc.ts";
+import { openBed, type Bed } from "./bed.ts";
+import { writeAtomic } from "./results.ts";
+import { runPoint, type PointEnv, type Workload, type PointRun, type PointOutcome } from "./point.ts";
+import { MAX_K, checkK } from "./scale.ts";
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+export interface SessionOptions {
+  hosts?: string;              // env hosts file (default: the emulated testbed)
+  resultsRoot: string;         // results/
+  dataDir: string;             // file set, session logs, scratch (git-ignored work-data/)
+  dirs: number;                // file-set directories (680 = the paper's 3.2 GiB)
+  seed: number;
+  loadgensPerClient: number;
+  evictCache: boolean;
+  keepPerf: boolean;
+  log: (m: string) => void;
+}
+
+export interface Calibration {
+  quota: number;               // fraction of one core
+  k: number;
+  converged: boolean;
+  testbed: { kind: string; source: string };
+  [key: string]: unknown;
+}
+
+export function calibrationPath(resultsRoot: string): string {
+  return join(resultsRoot, "calibration.json");
+}
+
+export function readCalibration(resultsRoot: string): Calibration | null {
+  const p = calibrationPath(resultsRoot);
+  return existsSync(p) ? (JSON.parse(readFileSync(p, "utf8")) as Calibration) : null;
+}
+
+export function writeCalibration(resultsRoot: string, c: Calibration): void {
+  writeAtomic(calibrationPath(resultsRoot), JSON.stringify(c, null, 2) + "\n");
+}
+
+/** The calibration that applies to this testbed, or an error saying how to get one (or to pass --uncalibrated). */
+export function requireCalibration(bed: Bed, resultsRoot: string, uncalibrated: boolean): Calibration | null {
+  const c = readCalibration(resultsRoot);
+  const fits = c && c.converged && c.testbed.kind === bed.kind && resolve(c.testbed.source) === resolve(bed.cfg.source);
+  if (fits) return c;
+  if (uncalibrated) return null;
+  const why = !c ? `no ${calibrationPath(resultsRoot)}` : !c.converged ? "the last calibration did not converge"
+    : `the calibration was made on ${c.testbed.kind} testbed ${c.testbed.source}`;
+  throw new Error(`uncalibrated testbed (${why}): run \`make calibrate\` first, or pass --uncalibrated (results then say so)`);
+}
+
+/** Builds (or reuses) the file set and one session log per load generator process. */
+export function prepareWorkload(o: SessionOptions, generators: number): Workload & { sessions: Record<string, unknown> } {
+  const root = join(o.dataDir, `fileset-${o.dirs}d-seed${o.seed}`);
+  if (!existsSync(join(root, "MANIFEST.tsv"))) o.log(`building the file set (${o.dirs} directories) in ${root}`);
+  buildFileSet({ root, dirs: o.dirs, seed: o.seed });
+  const outDir = join(o.dataDir, `sessions-${o.dirs}d-seed${o.seed}-${generators}f`);
+  const meta = join(outDir, "sessions.json");
+  let info: { stats: { meanRequestsPerSession: number } } & Record<string, unknown>;
+  let logs: string[];
+  if (existsSync(meta)) {
+    info = JSON.parse(readFileSync(meta, "utf8"));
+    logs = Array.from({ length: generators }, (_, f) => join(outDir, `sessions-${String(f).padStart(3, "0")}.wsesslog`));
+  } else {
+    const r = generateSessionLogs({ outDir, files: generators, sessionsPerFile: 1000, dirs: o.dirs, seed: o.seed });
+    logs = r.paths;
+    info = JSON.parse(readFileSync(meta, "utf8"));
+  }
+  return { root, logs, meanRequestsPerSession: info.stats.meanRequestsPerSession, sessions: info };
+}
+
+export interface Session {
+  bed: Bed;
+  workload: ReturnType<typeof prepareWorkload>;
+  pointEnv: (runId: string, k: number) => PointEnv;
+  executor: (env: PointEnv) => (r: PointRun) => Promise<PointOutcome>;
+  close: () => Promise<void>;
+}
+
+/** Opens the testbed (up), builds the workload, and returns what a command needs; close() stops and tears down. */
+export async function openSession(o: SessionOptions): Promise<Session> {
+  const bed = openBed(o.hosts);
+  const loadgen = join(REPO, "harness/loadgen/loadgen");
+  if (!existsSync(loadgen)) throw new Error(`${loadgen} is missing: make -C harness/loadgen`);
+  const workload = prepareWorkload(o, bed.clientHosts.length * o.loadgensPerClient);
+  o.log(`testbed ${bed.kind} (${bed.cfg.source}): ${await bed.up(o.log)}`);
+  const scratch = join(o.dataDir, "scratch");
+  mkdirSync(scratch, { recursive: true });
+  const sourceIndex = indexSources(REPO, "servers");
+  return {
+    bed, workload,
+    pointEnv: (runId, k) => ({
+      bed, k: checkK(k), runId, binDir: join(REPO, "servers/bin"), loadgen, workload, loadgensPerClient: o.loadgensPerClient,
+      scratch, sourceIndex, evictCache: o.evictCache, keepPerf: o.keepPerf, log: o.log,
+    }),
+    executor: (env) => (r) => runPoint(env, r),
+    close: async () => {
+      await stopAll();
+      o.log(`testbed: ${await bed.down(o.log)}`);
+    },
+  };
+}
+
+/** Commit and whether the tree had changes, for run.json. */
+export async function gitFacts(): Promise<{ commit: string; dirty: boolean }> {
+  const head = await runCmd(["git", "-C", REPO, "rev-parse", "HEAD"]);
+  const st = await runCmd(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"]);
+  return { commit: String(head.stdout).trim(), dirty: String(st.stdout).trim().length > 0 };
+}
+
+/** k for a run: --k if given, else the calibration's, else (uncalibrated) the fd-limit bound. */
+export function chooseK(flag: number | undefined, cal: Calibration | null): number {
+  return checkK(flag ?? cal?.k ?? Math.min(0.5, MAX_K));
+}

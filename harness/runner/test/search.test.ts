@@ -1,0 +1,50 @@
+// Tests the calibration searches and the tuning matrices with simulated measurements.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { searchQuota, searchK, REFERENCE } from "../calibrate.ts";
+import { coarseMatrix, fineMatrix, getFamily, best, score } from "../tune.ts";
+
+test("quota search converges within 3% on a saturating server model", async () => {
+  const k = 0.5, offered = REFERENCE.offered * k, target = REFERENCE.replies * k;
+  // replies = min(offered, capacity), capacity proportional to CPU: 40,000 replies/s per core
+  const measure = async (q: number) => Math.min(offered, 40000 * q);
+  const r = await searchQuota(measure, target);
+  assert.ok(r.converged);
+  assert.ok(Math.abs(40000 * r.quota - target) / target <= 0.03, `quota ${r.quota}`);
+  assert.ok(r.probes.length <= 10);
+});
+
+test("quota search reports failure when even a whole core cannot reach the target", async () => {
+  const r = await searchQuota(async (q) => 1000 * q, 5000);
+  assert.not.ok(r.converged);
+  assert.is(r.probes.length, 1);
+});
+
+test("k search takes the largest k where the clients keep up", async () => {
+  const r = await searchK(async (k) => k <= 0.4);
+  assert.is(r.k, 0.4);
+  assert.equal(r.tried.map((t) => t.ok), [false, false, true]);
+  assert.is((await searchK(async () => false, [0.2, 0.1])).k, null);
+});
+
+test("tuning: coarse matrix is the cross product; fine matrix surrounds the best without repeats", () => {
+  const f = getFamily("knot-b");
+  const coarse = coarseMatrix(f);
+  assert.is(coarse.length, 12);
+  assert.ok(coarse.some((c) => c.label === "knot-b-20K-100w"));
+  const tried = new Set(coarse.map((c) => c.label));
+  const fine = fineMatrix(f, coarse.find((c) => c.label === "knot-b-20K-100w")!, tried);
+  assert.ok(fine.length > 0 && fine.every((c) => !tried.has(c.label)));
+  assert.ok(fine.some((c) => c.label === "knot-b-15K-67w") && fine.some((c) => c.label === "knot-b-25K-150w"), fine.map((c) => c.label).join());
+  assert.throws(() => getFamily("apache"), /valid: userver-nb, /);
+});
+
+test("tuning: a configuration with a failing point loses to a passing one", () => {
+  const rows = [
+    { series: "a", throughput_mbps: "1200", verdict: "pass" }, { series: "a", throughput_mbps: "1000", verdict: "fail-timeouts" },
+    { series: "b", throughput_mbps: "900", verdict: "pass" }, { series: "b", throughput_mbps: "950", verdict: "pass" },
+  ];
+  assert.is(best([score("a", rows), score("b", rows)])!.label, "b");
+});
+
+test.run();
