@@ -4,16 +4,16 @@
 // How requests group into pages and bursts (see README.md for the longer argument):
 // Barford & Crovella model a user as alternating ON periods (a page: a base file plus its embedded objects)
 // and OFF periods. Between the requests of one page the browser is busy — parsing, fetching embedded objects,
-// waiting for replies — which is the *active* off-period (Weibull, mean ≈0.343 s); between pages the user reads,
-// the *inactive* off-period (Pareto, mean 3.0 s). The paper uses both, and says the active one covers "sending
-// requests to fetch objects embedded within that page". httperf, however, sends the rest of a burst as soon as
-// the burst's first reply arrives, with no think time inside a burst. Writing a page as one burst would drop the
-// active off-period altogether, so every request is its own burst (a column-0 line) and its `think=` is the
-// off-period that follows it: active when the next request belongs to the same page, inactive when it starts a
-// new page. Pages are cut from a session's requests with Barford & Crovella's (SURGE) embedded-reference count:
-// a page is 1 base + ⌊Pareto(k=1, α=2.43)⌋ embedded objects (mean 2.38 requests), the last page cut at the
-// session's end. SPECweb99 gives every request of a session (one keep-alive connection) the same file mix, so
-// base and embedded objects are drawn alike.
+// waiting for replies — which is the *active* off-period (Weibull, mean 0.346 s; the paper says 0.343 s);
+// between pages the user reads, the *inactive* off-period (Pareto, mean 3.0 s). The paper uses both, and says
+// the active one covers "sending requests to fetch objects embedded within that page". httperf, however, sends
+// the rest of a burst as soon as the burst's first reply arrives, with no think time inside a burst. Writing a
+// page as one burst would drop the active off-period altogether, so every request is its own burst (a column-0
+// line) and its `think=` is the off-period that follows it: active when the next request belongs to the same
+// page, inactive when it starts a new page. Pages are cut from a session's requests with Barford & Crovella's
+// (SURGE) embedded-reference count: a page is 1 base + ⌊Pareto(k=1, α=2.43)⌋ embedded objects (mean 2.38
+// requests), the last page cut at the session's end. SPECweb99 gives every request of a session (one keep-alive
+// connection) the same file mix, so base and embedded objects are drawn alike.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLASS_MIX, FILE_MIX, fileSize, filePath, meanRequestBytes } from "./specweb.ts";
