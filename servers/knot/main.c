@@ -109,7 +109,9 @@ static void print_stats(void)
     json_int(&j, "threads", knot.cfg.threads);
     json_int(&j, "user_ctx_switches", (long long)rt.user_ctx_switches);
     json_int(&j, "worker_jobs", (long long)rt.worker_jobs);
+    json_int(&j, "worker_queue", (long long)rt.worker_queue);
     json_int(&j, "worker_queue_max", (long long)rt.worker_queue_max);
+    json_int(&j, "workers_busy", (long long)rt.workers_busy);
     json_int(&j, "workers_busy_max", (long long)rt.workers_busy_max);
     json_int(&j, "worker_polls", (long long)rt.worker_polls);
     json_int(&j, "worker_poll_timeouts", (long long)rt.worker_poll_timeouts);

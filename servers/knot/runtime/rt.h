@@ -14,12 +14,14 @@ enum rt_sendfile_mode {
     RT_SENDFILE_B,  /* the wrapper makes the socket blocking; a worker sends the whole reply in one call */
 };
 
-/* Cumulative counters, since rt_init. */
+/* Counters since rt_init, and two gauges (worker_queue, workers_busy). */
 struct rt_stats {
     uint64_t user_ctx_switches; /* resumptions of a user-level thread after it gave up the CPU (see rt_sched.c) */
     uint64_t poll_calls;        /* poll() calls made by the scheduler */
     uint64_t poll_fds_total;    /* sum of their set sizes: mean poll-set size = poll_fds_total / poll_calls */
     uint64_t worker_jobs;       /* operations completed by worker threads */
+    uint64_t worker_queue;      /* operations waiting for a free worker now */
+    uint64_t workers_busy;      /* workers running an operation now (possibly blocked in the kernel) */
     uint64_t worker_queue_max;  /* most operations ever waiting for a free worker */
     uint64_t workers_busy_max;  /* most workers ever busy (possibly blocked in the kernel) at once */
     uint64_t worker_polls;      /* knot-nb: poll() calls by workers on a socket that would block */

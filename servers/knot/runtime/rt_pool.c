@@ -175,6 +175,8 @@ void rt_pool_get_stats(struct rt_stats *out)
 {
     pthread_mutex_lock(&pool.lock);
     out->worker_jobs = pool.jobs;
+    out->worker_queue = pool.queued;
+    out->workers_busy = pool.busy;
     out->worker_queue_max = pool.queue_max;
     out->workers_busy_max = pool.busy_max;
     pthread_mutex_unlock(&pool.lock);
