@@ -704,6 +704,9 @@ int lg_run(const struct lg_config *cfg, struct lg_result *res)
 	signal(SIGPIPE, SIG_IGN);
 
 	g.t0 = lg_wait_start(cfg->start_at_ms);
+	struct timespec wall;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	res->start_unix_ms = ((double)wall.tv_sec + (double)wall.tv_nsec * 1e-9 - (lg_now() - g.t0)) * 1e3;
 	struct rusage ru0, ru1;
 	getrusage(RUSAGE_SELF, &ru0);
 	tw_init(&g.wheel, lg_ms(g.t0));

@@ -112,7 +112,7 @@ void rep_json(FILE *f, const struct rep_run *run)
 	fprintf(f, ",\"reply_rate\":{\"min\":%.3f,\"avg\":%.3f,\"max\":%.3f,\"stddev\":%.3f,\"samples\":%llu}",
 		r->reply_rate.min, st_rate_avg(&r->reply_rate), r->reply_rate.max, st_rate_stddev(&r->reply_rate),
 		(ull)r->reply_rate.n);
-	fprintf(f, ",\"duration_s\":%.6f", d);
+	fprintf(f, ",\"start_unix_ms\":%.3f,\"duration_s\":%.6f", r->start_unix_ms, d);
 	fprintf(f, ",\"cpu\":{\"user_s\":%.3f,\"sys_s\":%.3f,\"pct\":%.2f}", r->user_s, r->sys_s,
 		100 * rep_div(r->user_s + r->sys_s, d));
 	fprintf(f, ",\"lateness_ms\":{\"mean\":%.4f,\"p99\":%.4f,\"max\":%.4f}", st_hist_mean(&r->lateness_us) / 1e3,
