@@ -1,13 +1,14 @@
 #!/usr/bin/env -S node --import tsx
-// CLI of the testbed: up | down | status | report --out FILE | quota FRACTION | run HOST -- CMD… (see env/README.md).
+// CLI of the testbed: up | down | status | report | quota | evict | run HOST -- CMD… (a thin shell over lib/testbed.ts).
 import { $, fs, parseArgv } from "zx";
-import { loadConfig, up, down, status, report, hostCommand, setServerCpuQuota, DEFAULT_HOSTS_FILE } from "./lib/testbed.ts";
+import { loadConfig, up, down, status, report, hostCommand, setServerCpuQuota, evictFromPageCache, DEFAULT_HOSTS_FILE } from "./lib/testbed.ts";
 
-const args = parseArgv(process.argv.slice(2), { string: ["hosts", "out"], boolean: ["dry-run", "help"], "--": true });
+const args = parseArgv(process.argv.slice(2), { string: ["hosts", "out"], boolean: ["dry-run", "check", "help"], "--": true });
 const [command, ...rest] = args._.map(String);
 const usage = `usage: env/testbed.ts up|down|status|report|quota|run [--hosts FILE] [--dry-run]
   up / down            bring the testbed up / tear it down (both are no-ops when already done)
-  status               print what exists (JSON); exit 1 unless the testbed is fully up
+  status [--check]     print what exists (JSON); with --check, exit 1 unless the testbed is fully up
+  evict DIR            drop DIR's files from the page cache (before a run, so the server's memory limit sees them)
   report [--out FILE]  write the JSON report of machine and testbed (stdout without --out)
   quota FRACTION       set the server's CPU quota to FRACTION of one core
   run HOST -- CMD…     run CMD on host server|client1..N, inside its namespace and cgroups
@@ -36,7 +37,7 @@ try {
     case "status": {
       const st = await status(cfg);
       console.log(JSON.stringify(st, null, 2));
-      process.exitCode = st.up ? 0 : 1;
+      if (args.check && !st.up) process.exitCode = 1;
       break;
     }
     case "report": {
@@ -45,6 +46,9 @@ try {
       else process.stdout.write(json);
       break;
     }
+    case "evict":
+      console.log(`dropped ${await evictFromPageCache(cfg, rest[0])} files from the page cache`);
+      break;
     case "quota": {
       const got = await setServerCpuQuota(cfg, Number(rest[0]), opts);
       if (!opts.dryRun) console.log(`server CPU quota: ${got.quotaUs} µs per ${got.periodUs} µs`);

@@ -404,6 +404,27 @@ export async function serverCgroupStats(cfg: Config): Promise<CgroupStats> {
   };
 }
 
+// Writes back and drops from the page cache every file under a directory (POSIX_FADV_DONTNEED), printing the count.
+const PY_EVICT = `import os, sys
+n = 0
+for root, _, names in os.walk(sys.argv[1]):
+    for name in names:
+        fd = os.open(os.path.join(root, name), os.O_RDONLY)
+        os.fdatasync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        os.close(fd)
+        n += 1
+print(n)`;
+
+/**
+ * Drops a directory's files (the file set) from the page cache. Cached pages stay charged to the cgroup that first
+ * read or wrote them, so without this the server would serve a freshly generated file set from memory that its
+ * own memory limit never sees. Returns the number of files.
+ */
+export async function evictFromPageCache(cfg: Config, dir: string): Promise<number> {
+  return Number(await run(hostCommand(cfg, "server", ["/usr/bin/python3", "-c", PY_EVICT, dir])));
+}
+
 /** Reads files on a host (locally, or with one ssh round trip). */
 export async function readFiles(cfg: Config, host: string, paths: string[]): Promise<string[]> {
   const on = sshTarget(cfg, host);

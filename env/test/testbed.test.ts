@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { down, hostCommand, loadConfig, report, serverAddress, serverCgroupStats, setServerCpuQuota, status, up, namespaceOf } from "../lib/testbed.ts";
+import { down, evictFromPageCache, hostCommand, loadConfig, report, serverAddress, serverCgroupStats, setServerCpuQuota, status, up, namespaceOf } from "../lib/testbed.ts";
 import { hostCgroupDirs } from "../lib/cgroups.ts";
 import { run } from "../lib/exec.ts";
 import { leftovers, rejects, sleep, testHostsFile, REPO } from "./helpers.ts";
@@ -31,6 +31,11 @@ test.after(async () => {
   rmSync(docroot, { recursive: true, force: true });
   rmSync(dirname(hostsFile), { recursive: true, force: true });
 });
+
+/** Per-cpu count of RPS wake-ups (the 10th column of /proc/net/softnet_stat). */
+function rpsIpis(): number[] {
+  return readFileSync("/proc/net/softnet_stat", "utf8").trim().split("\n").map((l) => parseInt(l.split(" ")[9], 16));
+}
 
 /** Fetches a URL from inside a host; returns the body. */
 async function fetchOn(host: string, url: string): Promise<Buffer> {
@@ -56,10 +61,14 @@ test("a file served in the server host reaches each client host over its own lin
   for (let t = 0; ; t++) { // wait until it listens
     try { await fetchOn("client1", url(1)); break; } catch (e) { if (t > 50) throw e; await sleep(100); }
   }
+  const rpsBefore = rpsIpis();
   for (let i = 1; i <= 4; i++) {
     const got = await fetchOn(`client${i}`, url(i));
     assert.ok(got.equals(body), `client${i} received the exact bytes`);
   }
+  // RPS steered packets across cores: each core was woken to process packets for the host it runs.
+  const rpsAfter = rpsIpis();
+  assert.ok(rpsAfter[0] > rpsBefore[0] && rpsAfter[1] > rpsBefore[1], `RPS IPIs per cpu ${rpsBefore} → ${rpsAfter}`);
   // The server saw each request come from the client's own address, i.e. over link i.
   for (let i = 1; i <= 4; i++) assert.match(serverLog, new RegExp(`^198\\.18\\.${i}\\.2 - .*GET /f\\.bin`, "m"));
   // And a client cannot reach the server through another client's link: link 2's address is not routed from client 1.
@@ -85,6 +94,21 @@ test("the server process is confined to its namespace, core, CPU quota and memor
   const clientCpus = (await run(hostCommand(cfg, "client2", ["sh", "-c", "grep Cpus_allowed_list /proc/self/status; cat /proc/self/cgroup"])));
   assert.match(clientCpus, /Cpus_allowed_list:\s+0$/m);
   assert.match(clientCpus, new RegExp(`:cpuset:/${cfg.cgroupParent}/client2$`, "m"));
+});
+
+test("page cache is charged to the server: an evicted file read by the server grows its cgroup's cache", async () => {
+  const big = randomBytes(8 << 20);
+  writeFileSync(join(docroot, "big.bin"), big);
+  const resident = async () => Number((await run(["fincore", "-nbo", "RES", join(docroot, "big.bin")])).trim());
+  assert.ok((await resident()) > 0, "just written, so cached");
+  assert.ok((await evictFromPageCache(cfg, docroot)) >= 2);
+  assert.is(await resident(), 0);
+  const before = await serverCgroupStats(cfg);
+  assert.ok((await fetchOn("client3", `http://${serverAddress(cfg, 3)}:8080/big.bin`)).equals(big));
+  const after = await serverCgroupStats(cfg);
+  assert.ok(after.pageCacheBytes - before.pageCacheBytes >= big.length, `cache grew by ${after.pageCacheBytes - before.pageCacheBytes}`);
+  assert.ok(after.diskReadBytes - before.diskReadBytes >= big.length, `throttled disk read ${after.diskReadBytes - before.diskReadBytes} bytes`);
+  assert.ok(after.cpuUsageNs > before.cpuUsageNs);
 });
 
 test("setServerCpuQuota changes the quota the kernel holds", async () => {
