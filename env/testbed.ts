@@ -5,7 +5,7 @@ import { loadConfig, up, down, status, report, hostCommand, setServerCpuQuota, e
 
 const args = parseArgv(process.argv.slice(2), { string: ["hosts", "out"], boolean: ["dry-run", "check", "help"], "--": true });
 const [command, ...rest] = args._.map(String);
-const usage = `usage: env/testbed.ts up|down|status|report|quota|run [--hosts FILE] [--dry-run]
+const usage = `usage: env/testbed.ts up|down|status|report|quota|evict|run [--hosts FILE] [--dry-run]
   up / down            bring the testbed up / tear it down (both are no-ops when already done)
   status [--check]     print what exists (JSON); with --check, exit 1 unless the testbed is fully up
   evict DIR            drop DIR's files from the page cache (before a run, so the server's memory limit sees them)

@@ -117,6 +117,19 @@ test("setServerCpuQuota changes the quota the kernel holds", async () => {
   await rejects(() => setServerCpuQuota(cfg, 1.5), /\(0, 1\]/);
 });
 
+test("the limits hold: a busy loop gets at most its quota, random disk reads at most the IOPS throttle", async () => {
+  const busy = "import time\nt0 = time.time(); c0 = time.process_time()\nwhile time.time() - t0 < 2: pass\nprint((time.process_time() - c0) / (time.time() - t0))";
+  const share = Number(await run(hostCommand(cfg, "server", ["/usr/bin/python3", "-c", busy])));
+  assert.ok(share > 0.1 && share <= 0.25 * 1.1, `busy loop got ${share} of a core under a 0.25 quota`);
+  // Random 4 KiB reads of a file just evicted from the cache; unthrottled this disk does thousands per second.
+  const file = join(docroot, "disk.bin");
+  writeFileSync(file, randomBytes(64 << 20));
+  await evictFromPageCache(cfg, docroot);
+  const reads = "import os, random, time, sys\nfd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)\nn = 0; t0 = time.time()\nwhile time.time() - t0 < 2: os.pread(fd, 4096, random.randrange(16384) * 4096); n += 1\nprint(n / (time.time() - t0))";
+  const iops = Number(await run(hostCommand(cfg, "server", ["/usr/bin/python3", "-c", reads, file])));
+  assert.ok(iops > 50 && iops <= 200 * 1.2, `${iops} random reads/s under a 200 IOPS throttle`);
+});
+
 test("the report (CLI, --out) names CPU quota, memory limit, disk throttle, cores and sysctls", async () => {
   const out = join(docroot, "report.json");
   await run(["node", "--import", "tsx", join(REPO, "env/testbed.ts"), "report", "--hosts", hostsFile, "--out", out]);
