@@ -142,6 +142,7 @@ test("the report (CLI, --out) names CPU quota, memory limit, disk throttle, core
   assert.is(s.cores, "1");
   assert.is(r.testbed.client3.cores, "0");
   assert.is(s.sysctls["net.core.somaxconn"], "65535");
+  assert.is(s.sysctls["net.ipv4.tcp_congestion_control"], "reno");
   assert.is(r.testbed.client1.sysctls["net.ipv4.ip_local_port_range"], "1024 65535");
   assert.is(s.rlimits["Max open files"].hard, readFileSync("/proc/self/limits", "utf8").match(/Max open files\s+\S+\s+(\S+)/)![1]);
   assert.is(r.testbed.rps[`${cfg.prefix}s1`], "2");
