@@ -28,16 +28,21 @@ struct conn {
 
 static struct conn *conns;
 
-/* Waits for the next connection, favouring existing ones (the paper's Knot-C accept configuration, §7): idle
- * threads queue on the accept gate, so only one of them is ever in the poll set for the listening socket; that
- * one first yields, so that every thread already runnable — those with requests ready on open connections — runs
- * before it accepts. Under load a scheduler round therefore admits at most one new connection. */
+/* Waits for the next connection, favouring existing ones (the paper's Knot-C accept configuration, §7). Idle
+ * threads queue on the accept gate, so only one of them at a time is in the poll set for the listening socket.
+ * Before the first accept of a scheduler round, the gate holder yields: every thread made runnable by the last
+ * poll — those with requests ready on open connections — runs before new connections are taken. Later gate
+ * holders of the same round accept at once, so the listen queue still drains in one round. */
 static st_netfd_t accept_next(void)
 {
+    static uint64_t yielded_in_round = UINT64_MAX;
     st_netfd_t sock = NULL;
     st_mutex_lock(knot.accept_gate);
     while (!sock) {
-        rt_yield();
+        if (rt_rounds() != yielded_in_round) {
+            rt_yield();
+            yielded_in_round = rt_rounds();
+        }
         sock = st_accept(knot.listener, NULL, NULL, ST_UTIME_NO_TIMEOUT);
         if (!sock) {
             /* EMFILE and the like: count it, and let connections finish before trying again. */

@@ -16,7 +16,7 @@ struct knot_config {
     long threads;      /* T: user-level connection threads = the connection cap */
     long workers;      /* W: kernel worker threads */
     long cache_mb;     /* knot-c: application-level content cache */
-    long cache_files;  /* entries of the shared cache of open files and headers */
+    long cache_fds;  /* entries of the shared cache of open files and headers */
     long stack_kb;     /* stack of each user-level thread */
 };
 

@@ -24,13 +24,13 @@ static st_netfd_t signals; /* global, so that LeakSanitizer sees it */
 
 static const char usage[] =
     "usage: knot --root DIR [--addr A] [--port N] [--max-conns N] [--idle-timeout SEC] [--backlog N]\n"
-    "            [--variant c|nb|b] [--threads T] [--workers W] [--cache-mb M] [--cache-files N] [--stack-kb K]\n"
+    "            [--variant c|nb|b] [--threads T] [--workers W] [--cache-mb M] [--cache-fds N] [--stack-kb K]\n"
     "  --variant    c: application-level cache of file contents sent with write (the original Knot);\n"
     "               nb: non-blocking sendfile in a worker; b: blocking sendfile in a worker (default b)\n"
     "  --threads    user-level threads = connection cap (default and upper bound: --max-conns)\n"
     "  --workers    kernel worker threads for disk operations and sendfile (default 100)\n"
     "  --cache-mb   knot-c's content cache, MB (default 1000)\n"
-    "  --cache-files  open files and headers cached (default: the descriptors left after T connections)\n"
+    "  --cache-fds  open files and headers cached (default: the descriptors left after T connections)\n"
     "  --stack-kb   stack of each user-level thread, KiB (default 32)\n";
 
 static int knot_flag(void *ctx, const char *flag, const char *value)
@@ -55,8 +55,8 @@ static int knot_flag(void *ctx, const char *flag, const char *value)
         return cli_long(flag, value, 1, 10000, &cfg->workers);
     if (strcmp(flag, "--cache-mb") == 0)
         return cli_long(flag, value, 1, 1 << 20, &cfg->cache_mb);
-    if (strcmp(flag, "--cache-files") == 0)
-        return cli_long(flag, value, 1, 1 << 24, &cfg->cache_files);
+    if (strcmp(flag, "--cache-fds") == 0)
+        return cli_long(flag, value, 1, 1 << 24, &cfg->cache_fds);
     if (strcmp(flag, "--stack-kb") == 0)
         return cli_long(flag, value, 16, 1 << 20, &cfg->stack_kb);
     return -1;
@@ -169,7 +169,7 @@ static void print_ready(int port)
     json_int(&j, "workers", knot.cfg.workers);
     if (knot.cfg.variant == KNOT_C)
         json_int(&j, "cache_mb", knot.cfg.cache_mb);
-    json_int(&j, "cache_files", knot.cfg.cache_files);
+    json_int(&j, "cache_fds", knot.cfg.cache_fds);
     json_int(&j, "stack_kb", knot.cfg.stack_kb);
     json_str(&j, "eventsys", st_get_eventsys_name());
     cli_print_ready("knot", port, &j);
@@ -181,17 +181,17 @@ static void open_file_cache(void)
     long nofile = net_raise_nofile();
     if (nofile < 0)
         die("setrlimit(RLIMIT_NOFILE)");
-    if (knot.cfg.cache_files == 0) {
+    if (knot.cfg.cache_fds == 0) {
         long left = nofile - knot.cfg.threads - FD_RESERVE;
-        knot.cfg.cache_files = left > 256 ? left : 256;
+        knot.cfg.cache_fds = left > 256 ? left : 256;
     }
     int rootfd = path_open_root(knot.cfg.common.root);
     if (rootfd < 0)
         die(knot.cfg.common.root);
-    void *mem = malloc(cache_bytes((uint32_t)knot.cfg.cache_files));
+    void *mem = malloc(cache_bytes((uint32_t)knot.cfg.cache_fds));
     if (!mem)
         die("malloc(cache)");
-    knot.cache = cache_init(mem, (uint32_t)knot.cfg.cache_files, rootfd, NULL);
+    knot.cache = cache_init(mem, (uint32_t)knot.cfg.cache_fds, rootfd, NULL);
 }
 
 int main(int argc, char **argv)

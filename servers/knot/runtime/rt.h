@@ -39,6 +39,9 @@ st_thread_t rt_thread_create(void *(*start)(void *), void *arg, size_t stack_siz
 /* Lets every other runnable user thread run, and the scheduler poll once, before the caller resumes. */
 void rt_yield(void);
 
+/* Scheduler rounds so far: a round runs every runnable thread, then polls once. */
+uint64_t rt_rounds(void);
+
 void rt_get_stats(struct rt_stats *out);
 
 /* Blocking-looking wrappers. Each hands its work to a worker thread and suspends only the calling user thread

@@ -63,6 +63,11 @@ const char *__lsan_default_suppressions(void)
 }
 #endif
 
+uint64_t rt_rounds(void)
+{
+    return poll_calls;
+}
+
 void rt_get_stats(struct rt_stats *out)
 {
     out->user_ctx_switches = user_switches;
