@@ -31,6 +31,9 @@ export const CPU_SHARE = 1 / 3;
 /** "Approximately equal": within 5% of each other. */
 export const EQUIVALENT_SHARE = 0.05;
 
+/** Thresholds are inclusive; this keeps 0.23 − 0.18 (= 0.05000000000000002 in floating point) within 5 points. */
+const EPS = 1e-9;
+
 export const pct = (v: number, sign = true) => `${sign && v > 0 ? "+" : ""}${(100 * v).toFixed(1)}%`;
 export const num = (v: number, decimals = 0) => v.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
 
@@ -57,7 +60,7 @@ export function effectRule(what: string, ours: Measured | undefined, paper: numb
   const rule = `reproduced within ±${(100 * tol).toFixed(1)} points of the paper's; partly if the same sign`;
   if (!ours) return notMeasured(what, pct(paper), rule);
   const o = ours.value;
-  const verdict: Verdict = Math.abs(o - paper) <= tol ? "reproduced" : Math.sign(o) === Math.sign(paper) ? "partly reproduced" : "not reproduced";
+  const verdict: Verdict = Math.abs(o - paper) <= tol + EPS ? "reproduced" : Math.sign(o) === Math.sign(paper) ? "partly reproduced" : "not reproduced";
   return checkVerification({ what, ours: pct(o), paper: pct(paper), verdict, rule }, ours.points);
 }
 
@@ -67,7 +70,7 @@ export function levelRule(what: string, ours: Measured | undefined, paper: numbe
   const show = (v: number) => `${num(v, decimals)} ${unit}`;
   if (!ours) return notMeasured(what, show(paper), rule);
   const d = Math.abs(ours.value - paper);
-  const verdict: Verdict = d <= tol ? "reproduced" : d <= 2 * tol ? "partly reproduced" : "not reproduced";
+  const verdict: Verdict = d <= tol + EPS ? "reproduced" : d <= 2 * tol + EPS ? "partly reproduced" : "not reproduced";
   return checkVerification({ what, ours: show(ours.value), paper: show(paper), verdict, rule }, ours.points);
 }
 
@@ -79,7 +82,7 @@ export function equivalentRule(what: string, ours: Measured | undefined, paper =
   const rule = `reproduced if within ±${pct(EQUIVALENT_SHARE, false)} of each other; partly within ±${pct(2 * EQUIVALENT_SHARE, false)}`;
   if (!ours) return notMeasured(what, paper, rule);
   const d = Math.abs(ours.value);
-  const verdict: Verdict = d <= EQUIVALENT_SHARE ? "reproduced" : d <= 2 * EQUIVALENT_SHARE ? "partly reproduced" : "not reproduced";
+  const verdict: Verdict = d <= EQUIVALENT_SHARE + EPS ? "reproduced" : d <= 2 * EQUIVALENT_SHARE + EPS ? "partly reproduced" : "not reproduced";
   return checkVerification({ what, ours: pct(ours.value), paper, verdict, rule }, ours.points);
 }
 

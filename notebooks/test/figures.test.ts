@@ -1,0 +1,77 @@
+// Tests the figure specs: the paper's titles and axes, the caption, failed points marked, the paper's values beside ours.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { captionLines, figure } from "../lib/figures.ts";
+import { parseLabel, architectureOf } from "../lib/labels.ts";
+import { renderSvg } from "../lib/render.ts";
+import { ARCHITECTURE_COLOURS, seriesStyles } from "../lib/style.ts";
+import { fixture } from "./helpers.ts";
+
+type Layer = { data: { values: Record<string, unknown>[] }; mark: { type: string; filled?: boolean }; encoding: Record<string, { title?: string; scale?: { domain?: unknown[]; range?: unknown[] } }> };
+const layersOf = (n: number) => (figure(fixture(), n).spec as unknown as { layer: Layer[] }).layer;
+
+test("labels parse into server, connections, workers and cache", () => {
+  assert.equal(parseLabel("knot-c-20K-100w-1000MB"), { label: "knot-c-20K-100w-1000MB", server: "knot-c", maxConns: 20000, workers: 100, cacheMb: 1000 });
+  assert.is(parseLabel("userver-shared-nb-30K-10p").server, "userver-shared-nb");
+  assert.is(architectureOf("userver-nb-30K-1p"), "userver-sped");
+  assert.is(architectureOf("userver-nb-30K-4p"), "userver-nb");
+});
+
+test("one colour per architecture; several series of one architecture get distinct shades", () => {
+  const one = seriesStyles(["knot-b-20K-100w", "watpipe-20K-25p"]);
+  assert.is(one.get("knot-b-20K-100w")!.colour, ARCHITECTURE_COLOURS["knot-b"]);
+  const many = seriesStyles(["knot-b-10K-100w", "knot-b-20K-50w", "knot-b-20K-100w"]);
+  assert.is(new Set([...many.values()].map((s) => s.colour)).size, 3);
+  assert.is(new Set([...many.values()].map((s) => s.dash.join())).size, 3);
+});
+
+test("title, axes and caption follow the paper and state k, calibration and testbed", () => {
+  const spec = figure(fixture(), 3).spec as unknown as { title: { text: string; subtitle: string[] } };
+  assert.is(spec.title.text, "Figure 3: Tuning Knot – blocking sendfile");
+  const caption = spec.title.subtitle.join(" ");
+  assert.match(caption, /k = 0\.1/);
+  assert.match(caption, /Calibration: .*target_reply_rate=10122/);
+  assert.match(caption, /Testbed: kind=fixture/);
+  const line = layersOf(3)[0];
+  assert.is(line.encoding.x.title, "Requests/s");
+  assert.is(line.encoding.y.title, "Throughput (Mbps)");
+  assert.is(layersOf(8)[0].encoding.y.title, "Mean response time (ms)");
+  assert.throws(() => figure(fixture(), 9), /no Figure 9/);
+});
+
+test("points that failed verification are drawn hollow, apart from the passing ones", () => {
+  const [, passed, failed] = layersOf(3);
+  assert.is(passed.mark.filled, true);
+  assert.is(failed.mark.filled, false);
+  assert.equal(failed.data.values.map((v) => [v.series, v.rate, v.verdict]), [["knot-b-40K-50w", 30000, "fail-timeouts"]]);
+  assert.not.ok(passed.data.values.some((v) => v.verdict !== "pass"));
+});
+
+test("the paper's values are drawn beside ours: text levels, and Table 1 on Figure 7", () => {
+  const levels = layersOf(3).find((l) => l.mark.type === "rule")!.data.values.map((v) => v.mbps);
+  assert.equal((levels as number[]).sort((a, b) => a - b), [960, 1200, 1230]);
+  const diamonds = layersOf(7).find((l) => (l.mark as { shape?: string }).shape === "diamond")!.data.values;
+  assert.is(diamonds.length, 7);
+  assert.ok(diamonds.some((d) => d.series === "userver-shared-nb-30K-10p" && d.mbps === 1280 && d.rate === 12000));
+});
+
+test("the legend is ordered best peak first (as the paper's Figure 7)", () => {
+  const domain = layersOf(7)[0].encoding.color.scale!.domain as string[];
+  assert.is(domain[0], "nginx-30K-4p");
+  assert.is(domain.at(-1), "userver-nb-30K-1p");
+});
+
+test("a spec renders to SVG headless", async () => {
+  const svg = await renderSvg(figure(fixture(), 7).spec);
+  assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.match(svg, /Figure 7: Throughput of different architectures/);
+  assert.match(svg, /<\/svg>$/);
+});
+
+test("caption states what run.json holds, or that it is not recorded", () => {
+  const lines = captionLines({ k: 0.5 }).join(" ");
+  assert.match(lines, /k = 0\.5/);
+  assert.match(lines, /Calibration: not recorded/);
+});
+
+test.run();

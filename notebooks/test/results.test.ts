@@ -1,0 +1,64 @@
+// Tests reading a results folder: columns, numbers, verdicts, figure membership, and clear errors on bad input.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { figurePoints, figuresOf, readResults } from "../lib/results.ts";
+import { FIXTURE, fixture } from "./helpers.ts";
+
+test("reads the fixture's points, profile and run", () => {
+  const r = fixture();
+  assert.is(r.points.length, 129);
+  assert.is(r.run.k, 0.1);
+  const p = r.points.find((q) => q.series === "knot-b-40K-50w" && q.offered_rate === 30000)!;
+  assert.is(p.verdict, "fail-timeouts");
+  assert.type(p.throughput_mbps, "number");
+  assert.is(p.max_conns, 40000);
+  assert.ok(r.profile.some((row) => row.series === "watpipe-20K-25p" && row.category === "event_overhead" && row.pct === 3.3));
+});
+
+test("figure field: several figures, prefixes and Table 1", () => {
+  const r = fixture();
+  const p = { ...r.points[0], figure: "fig3; 7 table1" };
+  assert.equal(figuresOf(p), [3, 7, "table1"]);
+  assert.equal(figuresOf({ ...p, figure: "figure-8" }), [8]);
+  const fig7 = figurePoints(r.points, 7), fig8 = figurePoints(r.points, 8);
+  assert.ok(fig7.length > 0);
+  assert.is(fig8.length, fig7.length, "Figure 8 shows Figure 7's runs");
+});
+
+function brokenCopy(edit: (points: string) => string, run?: object): string {
+  const dir = mkdtempSync(join(tmpdir(), "nb-results-"));
+  writeFileSync(join(dir, "points.csv"), edit(readFileSync(join(FIXTURE, "points.csv"), "utf8")));
+  copyFileSync(join(FIXTURE, "profile.csv"), join(dir, "profile.csv"));
+  writeFileSync(join(dir, "run.json"), JSON.stringify(run ?? JSON.parse(readFileSync(join(FIXTURE, "run.json"), "utf8"))));
+  return dir;
+}
+
+test("a missing column, an unknown verdict or a missing k is an error naming it", () => {
+  const dirs = [
+    brokenCopy((s) => s.replace(",throughput_mbps,", ",tput,")),
+    brokenCopy((s) => s.replace(",pass,", ",maybe,")),
+    brokenCopy((s) => s, { run_id: "x" }),
+  ];
+  try {
+    assert.throws(() => readResults(dirs[0]), /missing column\(s\) throughput_mbps/);
+    assert.throws(() => readResults(dirs[1]), /unknown verdict "maybe"/);
+    assert.throws(() => readResults(dirs[2]), /k must be a positive number/);
+  } finally {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test("profile.csv is optional", () => {
+  const dir = brokenCopy((s) => s);
+  try {
+    rmSync(join(dir, "profile.csv"));
+    assert.is(readResults(dir).profile.length, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
