@@ -1,5 +1,7 @@
 /* The Capriccio-like runtime under knot: cooperative user-level threads on one kernel thread (State Threads,
- * poll event system) plus a pool of kernel worker threads that run potentially blocking file operations. */
+ * poll event system) plus a pool of kernel worker threads that run potentially blocking file operations.
+ * Socket I/O uses State Threads' own calls (st_read, st_writev, st_accept, ...), which are Capriccio's socket
+ * wrappers: non-blocking sockets, and a wait in the scheduler's poll set on EAGAIN. */
 #ifndef KNOT_RT_H
 #define KNOT_RT_H
 
