@@ -63,6 +63,7 @@ void Pipeline::stop() {
 void Pipeline::accept_stage() {
     FdSet batch(opt_.fd_capacity);
     pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_efd_, POLLIN, 0}};
+    int64_t next_log = 0;
     while (table_.wait_for_room()) {
         if (poll(fds, 2, -1) < 0) {
             if (errno != EINTR) fprintf(stderr, "watpipe: poll(listen): %s\n", strerror(errno));
@@ -72,8 +73,12 @@ void Pipeline::accept_stage() {
         int err = table_.accept_batch(listen_fd_, batch, counters_);
         to_read_.put_all(batch);
         if (err != 0 && err != EAGAIN && err != EWOULDBLOCK) {
-            // Out of descriptors or memory: the backlog keeps the clients; try again shortly instead of spinning.
-            fprintf(stderr, "watpipe: accept4: %s\n", strerror(err));
+            // Out of descriptors or memory: the backlog keeps the clients; try again shortly instead of spinning,
+            // and say so at most once a second.
+            if (now_ms() >= next_log) {
+                fprintf(stderr, "watpipe: accept4: %s\n", strerror(err));
+                next_log = now_ms() + 1000;
+            }
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
     }
