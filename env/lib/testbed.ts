@@ -182,7 +182,11 @@ function observe(cfg: Config): Present {
   }
   const namespaces = existsSync("/run/netns") ? readdirSync("/run/netns").filter((n) => ours.test(n)) : [];
   const mounts = controllerMounts(cfg);
-  const parents = parentDirs(cfg, mounts).filter((d) => existsSync(d));
+  // A parent folder counts as ours only if it holds nothing but our own folders (another testbed may share "webarch").
+  const all = parentDirs(cfg, mounts);
+  const ownsOnly = (d: string) => readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory())
+    .every((e) => all.includes(join(d, e.name)) || (d.endsWith("/" + cfg.cgroupParent) && /^(server|client\d+)$/.test(e.name)));
+  const parents = all.filter((d) => existsSync(d) && ownsOnly(d));
   // Any server/clientN folder under our parent is ours, including clients beyond the current count.
   for (const mount of new Set(Object.values(mounts))) {
     const parent = join(mount, cfg.cgroupParent);

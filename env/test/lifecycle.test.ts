@@ -43,6 +43,21 @@ test("up twice and down twice: the second call of each changes nothing", async (
   assert.equal(await leftovers(cfg), []);
 });
 
+test("two testbeds side by side: each comes and goes without touching the other", async () => {
+  const a = config("x").cfg;
+  const b = config("y").cfg;
+  await up(a);
+  await up(b);
+  assert.is(await down(a), "removed");
+  assert.equal(await leftovers(a), []);
+  const sa = await status(a);
+  assert.ok(!sa.up && !sa.partial, "a is cleanly down although b shares the webarch folder");
+  assert.ok((await status(b)).up, "b is still up");
+  assert.is(await down(a), "already-down");
+  assert.is(await down(b), "removed");
+  assert.equal(await leftovers(b), []);
+});
+
 test("an error part-way through up tears down what was already created", async () => {
   // A sysctl that does not exist fails in the last stage of up, after cgroups, namespaces and links exist.
   const { cfg } = config("e", (raw) => (raw.clients.sysctls["net.ipv4.no_such_setting"] = 1));
