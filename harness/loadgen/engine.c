@@ -218,6 +218,13 @@ static void lg_csv_row(struct lg *g, struct lg_session *s, uint32_t k, int statu
 		fprintf(f, ",,,%s\n", outcome);
 }
 
+/* Readies the parser for the reply to request `replied`: no body after HEAD, a CRC only when it is checked. */
+static void lg_expect_reply(struct lg *g, const struct lg_session *s, struct hr_parser *p)
+{
+	const struct lg_req *rq = lg_req_of(g, s, s->replied);
+	hr_start(p, rq->is_head, rq->mf != NULL);
+}
+
 static void lg_close_conn(struct lg *g, struct lg_session *s)
 {
 	struct lg_conn *c = s->conn;
@@ -357,7 +364,7 @@ static int lg_open_conn(struct lg *g, struct lg_session *s, double now)
 	c->s = s;
 	c->connect_start = now;
 	c->first_req = s->replied;
-	hr_start(&c->parser, lg_req_of(g, s, s->replied)->is_head, g->cfg->verify != NULL);
+	lg_expect_reply(g, s, &c->parser);
 	s->conn = c;
 	s->conns++;
 	s->sent = s->replied; /* anything unanswered on an earlier connection is sent again */
@@ -496,7 +503,7 @@ static void lg_reply_done(struct lg *g, struct lg_session *s, double now)
 	s->replied++;
 	int keep = p->keep_alive;
 	if (s->replied < s->tmpl->nreqs)
-		hr_start(p, lg_req_of(g, s, s->replied)->is_head, g->cfg->verify != NULL);
+		lg_expect_reply(g, s, p);
 	if (!keep)
 		lg_close_conn(g, s); /* requests already pipelined behind it are sent again on a new connection */
 	lg_advance(g, s, now);
