@@ -203,4 +203,25 @@ test("--verify checks every body against the manifest and catches a corrupted fi
   }
 });
 
+test("holds thousands of think-time connections at once without errors (nginx)", async () => {
+  const root = join(tmp.path, "root-scale");
+  buildFileSet({ root, dirs: 1 });
+  const nginxDir = tempDir("loadgen-nginx-");
+  const nginx = await startNginx({ dir: nginxDir.path, root });
+  try {
+    // 4,000 sessions in 2 s, each thinking 2 s between its two requests: ~4,000 connections open together.
+    const path = writeLog(tmp.path, "scale.wsesslog", "/dir00000/class0_0 think=2\n/dir00000/class1_0\n");
+    const r = await runLoadgen(["--server", "127.0.0.1", "--port", String(nginx.port), "--wsesslog", path, "--rate", "2000", "--sessions", "4000"], { dir: tmp.path, tag: "scale" });
+    assert.is(r.code, 0, r.stderr);
+    assert.not.match(r.stderr, /Sanitizer|runtime error/);
+    assert.equal(r.json.sessions, { started: 4000, completed: 4000, failed: 0 });
+    assert.is(r.json.replies, 8000);
+    assert.is(r.json.errors.total, 0);
+    assert.ok(r.json.connections.max_concurrent >= 3000, `max concurrent ${r.json.connections.max_concurrent}`);
+  } finally {
+    await nginx.stop();
+    nginxDir.remove();
+  }
+});
+
 test.run();
