@@ -89,6 +89,10 @@ static int on_headers_complete(http_parser *p)
         return fail(st, 505);
     if (p->method != HTTP_GET && p->method != HTTP_HEAD)
         return fail(st, 405);
+    /* A body is read and discarded; a large or chunked one is refused rather than read for ever. */
+    if ((p->flags & F_CHUNKED) || p->uses_transfer_encoding ||
+        ((p->flags & F_CONTENTLENGTH) && p->content_length > HTTP_BODY_MAX))
+        return fail(st, 413);
     st->req.head = p->method == HTTP_HEAD;
     int status = decode_path(st);
     return status ? fail(st, status) : 0;
@@ -198,6 +202,7 @@ const char *http_reason(int status)
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
+    case 413: return "Content Too Large";
     case 414: return "URI Too Long";
     case 431: return "Request Header Fields Too Large";
     case 501: return "Not Implemented";

@@ -13,6 +13,7 @@ extern "C" {
 #define HTTP_URI_MAX 1024    /* longer request target → 414 */
 #define HTTP_HEADERS_MAX 8192 /* more header bytes after the request line → 431 */
 #define HTTP_METHOD_MAX 24   /* longer method token → 400 */
+#define HTTP_BODY_MAX 8192   /* a longer (or chunked) request body → 413 */
 
 enum http_result { HTTP_AGAIN = 0, HTTP_DONE = 1, HTTP_ERROR = 2 };
 

@@ -58,6 +58,8 @@ const ERROR_CASES: Array<[string, string, number]> = [
   ["URI too long", get("/" + "a".repeat(5000)), 414],
   ["headers too large", get("/dir00000/class0_0", { headers: { "X-Big": "b".repeat(20_000) } }), 431],
   ["too many headers", get("/dir00000/class0_0", { headers: Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`X-H${i}`, "v".repeat(20)])) }), 431],
+  ["large request body", get("/dir00000/class0_0", { headers: { "Content-Length": "100000" } }), 413],
+  ["chunked request body", get("/dir00000/class0_0", { headers: { "Transfer-Encoding": "chunked" } }) + "5\r\nhello\r\n0\r\n\r\n", 413],
   ["dot-dot", get("/../etc/passwd"), 403],
   ["dot-dot inside", get("/dir00000/../../etc/passwd"), 403],
   ["encoded dot-dot", get("/%2e%2e/etc/passwd"), 403],
@@ -192,6 +194,16 @@ export function conformanceSuite(title: string, opts: ConformanceOptions): void 
     expectFile((await c.read()).body, all[0], "last pipelined");
     assert.ok(await c.closedByPeer(), "closed after the last request");
     served++;
+  });
+
+  test("a small request body is skipped and the connection kept", async () => {
+    const f = files().files[2];
+    const c = await Conn.open(srv.port);
+    await c.send(get("/" + f.path, { headers: { "Content-Length": "5" } }) + "hello" + get("/" + f.path));
+    expectFile((await c.read()).body, f, "GET with a body");
+    expectFile((await c.read()).body, f, "GET after it");
+    served += 2;
+    c.close();
   });
 
   test("a request arriving one byte at a time", async () => {
