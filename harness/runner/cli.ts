@@ -24,7 +24,7 @@ const USAGE = `usage: cli.ts <command> [options]
   calibrate  [--k K] [--duration S] [--warmup S]               (quota for ${REFERENCE.label}; largest k)
   tune       --family ${Object.keys(FAMILIES).join("|")} [--rates 15000,30000] [--profile quick] [--dry-run]
 common: [--hosts env/hosts/FILE.json] [--results DIR] [--data DIR] [--dirs 680] [--seed 1] [--loadgens-per-client 1]
-        [--duration S] [--warmup S] [--idle S] [--correctness S] [--no-evict] [--keep-perf] [--no-correctness]
+        [--duration S] [--warmup S] [--idle S] [--no-evict] [--keep-perf] [--no-correctness]
 experiments: ${EXPERIMENTS.map((e) => e.id).join(", ")}; profiles: ${Object.keys(PROFILES).join(", ")}`;
 
 const log = (m: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
@@ -36,7 +36,7 @@ const { positionals, values: v } = parseArgs({
     "dry-run": { type: "boolean" }, resume: { type: "string" }, "run-id": { type: "string" }, k: { type: "string" },
     uncalibrated: { type: "boolean" }, hosts: { type: "string" }, results: { type: "string" }, data: { type: "string" },
     dirs: { type: "string" }, seed: { type: "string" }, "loadgens-per-client": { type: "string" },
-    duration: { type: "string" }, warmup: { type: "string" }, idle: { type: "string" }, correctness: { type: "string" },
+    duration: { type: "string" }, warmup: { type: "string" }, idle: { type: "string" },
     "no-evict": { type: "boolean" }, "keep-perf": { type: "boolean" }, "no-correctness": { type: "boolean" },
     family: { type: "string" }, help: { type: "boolean" },
   },
@@ -57,7 +57,7 @@ function profileWithOverrides(name: string): Profile {
   return {
     ...p,
     durationS: numberOpt("duration", p.durationS)!, warmupS: numberOpt("warmup", p.warmupS)!,
-    idleS: numberOpt("idle", p.idleS)!, correctnessS: numberOpt("correctness", p.correctnessS)!,
+    idleS: numberOpt("idle", p.idleS)!,
   };
 }
 
@@ -82,8 +82,8 @@ function printDryRun(points: PointSpec[], profile: Profile, k: number, correctne
   console.log(`profile ${profile.name}: warm-up ${profile.warmupS} s, ${profile.durationS} s measured, ${profile.idleS} s idle per point; k = ${k}`);
   for (const [s, rates] of bySeries) console.log(`  ${s.padEnd(48)} ${rates.join(", ")}`);
   const configs = new Set(points.map((p) => p.config.label)).size;
-  const secs = points.length * estimatePointS(profile) + (correctness ? configs * (profile.correctnessS + 5) : 0);
-  console.log(`${points.length} points, ${configs} configurations${correctness ? " (each with a correctness run)" : ""}; ` +
+  const secs = points.length * estimatePointS(profile);
+  console.log(`${points.length} points, ${configs} configurations${correctness ? " (bytes checked on each one's first point)" : ""}; ` +
     `estimated ${Math.ceil(secs / 60)} min`);
 }
 

@@ -11,20 +11,19 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { start, stop, signal, waitForLine, run, type Proc } from "../lib/proc.ts";
 import { parseVmstat, vmstatInterval, mean, treeCounters, coreTimes, type TreeCounters, type CoreTimes } from "../lib/procfs.ts";
-import { ERROR_KINDS, weightedMean, type LoadgenSummary } from "../lib/loadgen-summary.ts";
+import type { LoadgenSummary } from "../lib/loadgen-summary.ts";
+import { windowStats, type WindowStats } from "../lib/window.ts";
 import { verifyPoint, type ClientResult, type Verification } from "../verifier/verify.ts";
 import { parsePerfScript, reduce, type SourceIndex } from "../profiler/reduce.ts";
 import { launchSpec, type ServerConfig } from "./labels.ts";
 import { testbedRate, paperUnits, testbedConns } from "./scale.ts";
 import type { PointRow, ProfileCsvRow } from "./results.ts";
 import type { Bed } from "./bed.ts";
-import type { PointSpec } from "./experiments.ts";
+import { CLIENT_TIMEOUT_S, type PointSpec } from "./experiments.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const EVICT = join(HERE, "../lib/evict-cache.py");
 const CLK_TCK = 100;
-/** per-request client timeout of the paper (§3.2) */
-export const CLIENT_TIMEOUT_S = 15;
 
 export interface Workload {
   root: string;                  // file set (document root)
@@ -125,59 +124,63 @@ async function serverStats(cfg: ServerConfig, srv: { proc: Proc; pid: number; st
   return srv.stats.length > before ? srv.stats[srv.stats.length - 1] : null;
 }
 
-/** Runs the load generators of every client host together; resolves with their summaries (and failures). */
-async function runLoad(env: PointEnv, port: number, spec: PointSpec, o: { durationS: number; tag: string; verify: boolean; rawDir: string },
-  st: Started, server: Proc) {
+interface Generator { host: string; id: string; json: string; csv: string; p: Proc; expected: number }
+
+/** Starts the load generators of every client host so that they begin together at `startAt` (ms since the epoch). */
+function launchLoad(env: PointEnv, port: number, spec: PointSpec, o: { totalS: number; measuredS: number; verify: boolean; rawDir: string },
+  st: Started) {
   const hosts = env.bed.clientHosts;
   const n = hosts.length * env.loadgensPerClient;
-  const sessionsPerS = testbedRate(spec.offeredRate, env.k) / env.workload.meanRequestsPerSession;
-  const perGen = sessionsPerS / n;
-  const startAt = Date.now() + 1500; // every generator starts its schedule at the same instant
-  const gens = hosts.flatMap((host, h) => Array.from({ length: env.loadgensPerClient }, (_, j) => {
+  const perGen = testbedRate(spec.offeredRate, env.k) / env.workload.meanRequestsPerSession / n; // sessions/s each
+  const startAt = Date.now() + 1500;
+  const gens: Generator[] = hosts.flatMap((host, h) => Array.from({ length: env.loadgensPerClient }, (_, j) => {
     const id = `${host}-${j}`;
-    const json = join(o.rawDir, `loadgen-${o.tag}-${id}.json`);
+    const json = join(o.rawDir, `loadgen-${id}.json`);
+    const csv = join(env.scratch, `requests-${id}.csv`); // bulky: read for the window, then deleted
     const argv = [env.loadgen, "--server", env.bed.serverAddress(h), "--port", String(port),
       "--wsesslog", env.workload.logs[(h * env.loadgensPerClient + j) % env.workload.logs.length],
-      "--rate", perGen.toFixed(4), "--duration", String(o.durationS), "--timeout", String(CLIENT_TIMEOUT_S),
-      "--start-at", String(startAt), "--json", json, "--id", id, ...(o.verify ? ["--verify", env.workload.root] : [])];
+      "--rate", perGen.toFixed(4), "--duration", String(o.totalS), "--timeout", String(CLIENT_TIMEOUT_S),
+      "--start-at", String(startAt), "--json", json, "--csv", csv, "--id", id, ...(o.verify ? ["--verify", env.workload.root] : [])];
     const p = start(`loadgen ${id}`, env.bed.hostCommand(host, argv), {
-      stdoutFile: join(o.rawDir, `loadgen-${o.tag}-${id}.txt`), stderrFile: join(o.rawDir, `loadgen-${o.tag}-${id}.err`),
+      stdoutFile: join(o.rawDir, `loadgen-${id}.txt`), stderrFile: join(o.rawDir, `loadgen-${id}.err`),
     });
     st.procs.push(p);
-    return { host, id, json, p, expected: perGen * o.durationS };
+    return { host, id, json, csv, p, expected: perGen * o.measuredS };
   }));
-  // A generator ends by itself after its duration plus the last requests' timeout; past that it is stuck.
-  const limitMs = (o.durationS + CLIENT_TIMEOUT_S + 45) * 1000;
-  const timer = new Promise<"late">((r) => setTimeout(() => r("late"), limitMs).unref());
-  const crash = server.exited.then(() => "crash" as const);
-  const all = Promise.all(gens.map((g) => g.p.exited));
-  const first = await Promise.race([all, timer, crash]);
-  let serverCrashed = first === "crash";
-  if (serverCrashed) {
-    await Promise.all(gens.map((g) => stop(g.p, 2000)));
-  } else if (first === "late") {
-    await Promise.all(gens.map((g) => stop(g.p, 2000)));
-  }
-  const clients: ClientResult[] = [];
-  const problems: string[] = [];
-  for (const g of gens) {
-    if (existsSync(g.json)) clients.push({ host: g.id, summary: JSON.parse(readFileSync(g.json, "utf8")) as LoadgenSummary, expectedSessions: g.expected });
-    else problems.push(`${g.id}: no summary (exit ${g.p.exitStatus})`);
-  }
-  if (first === "late") problems.push(`load generators still running ${limitMs / 1000} s after start: stopped`);
-  if (server.exitStatus !== null) serverCrashed = true;
-  return { clients, problems, serverCrashed, sessionsPerS };
+  return { gens, startAt };
 }
 
-/** Runs one point end to end. Never throws for a server problem: that is recorded in the row's verdict. */
+/** Waits for the generators to end by themselves (their duration, then at most the timeout and a grace period). */
+async function finishLoad(gens: Generator[], totalS: number): Promise<string[]> {
+  const limitMs = (totalS + CLIENT_TIMEOUT_S + 45) * 1000;
+  const late = await Promise.race([Promise.all(gens.map((g) => g.p.exited)).then(() => false),
+    sleep(limitMs).then(() => true)]);
+  if (late) await Promise.all(gens.map((g) => stop(g.p, 2000)));
+  const problems = gens.filter((g) => !existsSync(g.json)).map((g) => `${g.id}: no summary (exit ${g.p.exitStatus})`);
+  if (late) problems.push(`load generators still running ${limitMs / 1000} s after their start: stopped`);
+  return problems;
+}
+
+/** Sleeps until an instant, or until the server exits (then returns false). */
+async function until(t: number, server: Proc): Promise<boolean> {
+  if (server.exitStatus !== null) return false;
+  await Promise.race([sleep(Math.max(0, t - Date.now())), server.exited]);
+  return server.exitStatus === null;
+}
+
+/** Runs one point end to end. Never throws for a server problem: that is recorded in the row's verdict.
+ *  One load run covers warm-up + measured window (+ the tail of sessions still open); every measurement — server
+ *  stats, /proc, cgroup, vmstat, perf, and the replies counted — covers the measured window only. */
 export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome> {
   const { spec, rawDir } = r;
   const cfg = spec.config;
   const st = new Started();
   const failures: string[] = [];
-  let clients: ClientResult[] = [];
+  const clients: ClientResult[] = [];
+  const windows: WindowStats[] = [];
   let measured: Measured | null = null;
   let profile: ProfileCsvRow[] = [];
+  let gens: Generator[] = [];
   const perfData = join(env.scratch, "perf.data");
   try {
     if (env.evictCache) {
@@ -191,52 +194,64 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
       failures.push(`server failed to start: ${(e as Error).message}`);
       throw e;
     }
-    if (r.warmupS > 0) {
-      const w = await runLoad(env, srv.port, spec, { durationS: r.warmupS, tag: "warmup", verify: false, rawDir }, st, srv.proc);
-      if (w.serverCrashed) { failures.push(`server crashed during warm-up (${srv.proc.exitStatus})`); throw new Error("crash"); }
-    }
-    const s0 = await serverStats(cfg, srv);
-    const local = env.bed.kind !== "ssh";
-    const t0 = local ? treeCounters(srv.pid) : null;
-    const c0 = local && env.bed.serverCore !== null ? coreTimes(env.bed.serverCore) : null;
-    const g0 = await env.bed.cgroupStats();
-    const time0 = performance.now();
-    const vm = start("vmstat", env.bed.hostCommand("server", ["vmstat", "-n", "5"]), { stdoutFile: join(rawDir, "vmstat.txt") });
-    st.procs.push(vm);
-    const pageCache: number[] = [];
-    st.timers.push(setInterval(() => { env.bed.cgroupStats().then((g) => g && pageCache.push(g.pageCacheBytes / 1024)).catch(() => {}); }, 5000));
-    let perf: Proc | null = null;
-    if (spec.perf && local) {
-      const target = env.bed.serverCore !== null ? ["-C", String(env.bed.serverCore)] : ["-p", String(srv.pid)];
-      perf = start("perf", ["perf", "record", "-e", "cpu-clock", "-F", "999", ...target, "-o", perfData], { stderrFile: join(rawDir, "perf.stderr") });
-      st.procs.push(perf);
-    }
-    const load = await runLoad(env, srv.port, spec, { durationS: r.durationS, tag: "run", verify: r.verifyBytes, rawDir }, st, srv.proc);
-    clients = load.clients;
-    for (const p of load.problems) env.log(p); // a generator's own problem shows in its numbers and the client check
-    if (perf) { signal(perf, "SIGINT"); await perf.exited; }
-    const dt = (performance.now() - time0) / 1000;
-    if (load.serverCrashed) {
-      failures.push(`server crashed mid-point (exit ${srv.proc.exitStatus})`);
-    } else {
-      const s1 = await serverStats(cfg, srv);
-      const t1 = local ? treeCounters(srv.pid) : null;
-      const c1 = local && env.bed.serverCore !== null ? coreTimes(env.bed.serverCore) : null;
-      const g1 = await env.bed.cgroupStats();
-      measured = { dt, s0, s1, t0, t1, c0, c1, g0, g1, pageCache };
+    const totalS = r.warmupS + r.durationS;
+    const load = launchLoad(env, srv.port, spec, { totalS, measuredS: r.durationS, verify: r.verifyBytes, rawDir }, st);
+    gens = load.gens;
+    const crashed = () => failures.push(`server crashed mid-point (exit ${srv.proc.exitStatus})`);
+    if (await until(load.startAt + r.warmupS * 1000, srv.proc)) {
+      const local = env.bed.kind !== "ssh";
+      const s0 = await serverStats(cfg, srv);
+      const t0 = local ? treeCounters(srv.pid) : null;
+      const c0 = local && env.bed.serverCore !== null ? coreTimes(env.bed.serverCore) : null;
+      const g0 = await env.bed.cgroupStats();
+      const time0 = performance.now();
+      const vm = start("vmstat", env.bed.hostCommand("server", ["vmstat", "-n", "5"]), { stdoutFile: join(rawDir, "vmstat.txt") });
+      st.procs.push(vm);
+      const pageCache: number[] = [];
+      st.timers.push(setInterval(() => { env.bed.cgroupStats().then((g) => g && pageCache.push(g.pageCacheBytes / 1024)).catch(() => {}); }, 5000));
+      let perf: Proc | null = null;
+      if (spec.perf && local) {
+        const target = env.bed.serverCore !== null ? ["-C", String(env.bed.serverCore)] : ["-p", String(srv.pid)];
+        perf = start("perf", ["perf", "record", "-e", "cpu-clock", "-F", "999", ...target, "-o", perfData], { stderrFile: join(rawDir, "perf.stderr") });
+        st.procs.push(perf);
+      }
+      if (await until(load.startAt + totalS * 1000, srv.proc)) {
+        const s1 = await serverStats(cfg, srv);
+        const t1 = local ? treeCounters(srv.pid) : null;
+        const c1 = local && env.bed.serverCore !== null ? coreTimes(env.bed.serverCore) : null;
+        const g1 = await env.bed.cgroupStats();
+        measured = { dt: (performance.now() - time0) / 1000, s0, s1, t0, t1, c0, c1, g0, g1, pageCache };
+      } else crashed();
+      if (perf) { signal(perf, "SIGINT"); await perf.exited; }
+      await stop(vm, 2000);
+    } else crashed();
+    for (const p of await finishLoad(gens, totalS)) env.log(p); // a generator's own problem shows in its numbers
+    if (!failures.length && srv.proc.exitStatus !== null) crashed();
+    if (!failures.length) {
       const stopped = await stop(srv.proc, 10_000);
       if (stopped.killed) failures.push("server did not stop within 10 s of SIGTERM (killed)");
       else if (stopped.status !== 0) failures.push(`server exited with status ${stopped.status} on SIGTERM`);
     }
-    if (perf && existsSync(perfData)) profile = await profilePoint(env, spec, perfData, rawDir);
+    for (const g of gens) {
+      if (!existsSync(g.json)) continue;
+      const summary = JSON.parse(readFileSync(g.json, "utf8")) as LoadgenSummary;
+      const w = existsSync(g.csv) ? await windowStats(g.csv, r.warmupS * 1000, totalS * 1000) : null;
+      if (w) windows.push(w);
+      // the verdict judges the measured window: its sessions, and its requests per file size
+      clients.push({ host: g.id, expectedSessions: g.expected,
+        summary: w ? { ...summary, sessions: { ...summary.sessions, started: w.sessions }, by_file: w.byFile } : summary });
+    }
+    if (existsSync(perfData)) profile = await profilePoint(env, spec, perfData, rawDir);
   } catch (e) {
     if (!failures.length) failures.push(`point failed: ${(e as Error).message}`);
   } finally {
     await st.stopAll();
     if (!env.keepPerf) rmSync(perfData, { force: true });
+    for (const g of gens) rmSync(g.csv, { force: true });
   }
   const verification = verifyPoint(clients, failures.length ? failures.join("; ") : undefined, env.bed.clientCores);
-  const row = makeRow(env, r, clients, verification, measured);
+  writeFileSync(join(rawDir, "window.json"), JSON.stringify(windows.map((w) => ({ ...w, byFile: undefined })), null, 2) + "\n");
+  const row = makeRow(env, r, clients, windows, verification, measured);
   writeFileSync(join(rawDir, "point.json"), JSON.stringify({ spec: { ...spec }, row, verification, failures }, null, 2) + "\n");
   return { row, profile, verification };
 }
@@ -276,38 +291,40 @@ function serverColumns(m: Measured, env: PointEnv, rawDir: string) {
   };
 }
 
-/** The points.csv row: rates and throughput in paper units (testbed value ÷ k). */
-function makeRow(env: PointEnv, r: PointRun, clients: ClientResult[], v: Verification, m: Measured | null): PointRow {
+/** The points.csv row: rates and throughput in paper units (testbed value ÷ k), counted over the measured window. */
+function makeRow(env: PointEnv, r: PointRun, clients: ClientResult[], windows: WindowStats[], v: Verification, m: Measured | null): PointRow {
   const cfg = r.spec.config;
-  const sums = clients.map((c) => c.summary);
-  const sum = (f: (s: LoadgenSummary) => number) => sums.reduce((a, s) => a + (num(f(s)) || 0), 0);
-  const perSecond = (f: (s: LoadgenSummary) => number) => sums.reduce((a, s) => a + (s.duration_s > 0 ? f(s) / s.duration_s : 0), 0);
-  const errs = Object.fromEntries(ERROR_KINDS.map((kind) => [kind, sum((s) => s.errors?.[kind] ?? 0)])) as Record<(typeof ERROR_KINDS)[number], number>;
-  const has = sums.length > 0;
+  const has = windows.length > 0;
+  const sum = (f: (w: WindowStats) => number) => windows.reduce((a, w) => a + f(w), 0);
+  const err = (cls: string) => sum((w) => w.errors[cls] ?? 0);
+  const replies = sum((w) => w.replies);
+  const byReplies = (f: (w: WindowStats) => number) => (replies ? sum((w) => f(w) * w.replies) / replies : NaN);
   const extra = m ? serverColumns(m, env, r.rawDir) : null;
+  const known = ["client-timo", "socket-timo", "connrefused", "connreset", "fd-unavail"];
   return {
     run_id: env.runId, figure: r.spec.figure, series: cfg.label, server: cfg.server, variant: cfg.variant,
     max_conns: cfg.maxConns, procs_or_workers: cfg.procsOrWorkers,
     offered_rate: r.spec.offeredRate, offered_rate_testbed: testbedRate(r.spec.offeredRate, env.k), k: env.k,
-    duration_s: has ? Math.max(...sums.map((s) => s.duration_s)) : null,
-    sessions: has ? sum((s) => s.sessions.started) : null,
-    requests: has ? sum((s) => s.requests) : null,
-    replies: has ? sum((s) => s.replies) : null,
-    reply_rate: has ? paperUnits(perSecond((s) => s.replies), env.k) : null,
-    throughput_mbps: has ? paperUnits(perSecond((s) => (s.bytes * 8) / 1e6), env.k) : null,
-    mean_response_ms: has ? weightedMean(sums, (s) => s.response_time_ms.mean) : null,
-    median_response_ms: has ? weightedMean(sums, (s) => s.reply_time_ms.median) : null,
-    p90_response_ms: has ? weightedMean(sums, (s) => s.reply_time_ms.p90) : null,
-    errors_total: has ? Object.values(errs).reduce((a, b) => a + b, 0) : null,
-    client_timo: has ? errs.client_timo : null, socket_timo: has ? errs.socket_timo : null,
-    connrefused: has ? errs.connrefused : null, connreset: has ? errs.connreset : null,
-    fd_unavail: has ? errs.fd_unavail : null, other_errors: has ? errs.other + errs.addrunavail : null,
+    duration_s: r.durationS,
+    sessions: has ? sum((w) => w.sessions) : null,
+    requests: has ? sum((w) => w.requests) : null,
+    replies: has ? replies : null,
+    reply_rate: has ? paperUnits(replies / r.durationS, env.k) : null,
+    throughput_mbps: has ? paperUnits((sum((w) => w.bytes) * 8) / 1e6 / r.durationS, env.k) : null,
+    mean_response_ms: has ? byReplies((w) => w.responseMs.mean) : null,
+    median_response_ms: has ? byReplies((w) => w.responseMs.median) : null, // replies-weighted mean of the generators' medians
+    p90_response_ms: has ? byReplies((w) => w.responseMs.p90) : null,
+    errors_total: has ? sum((w) => Object.values(w.errors).reduce((a, b) => a + b, 0)) : null,
+    client_timo: has ? err("client-timo") : null, socket_timo: has ? err("socket-timo") : null,
+    connrefused: has ? err("connrefused") : null, connreset: has ? err("connreset") : null,
+    fd_unavail: has ? err("fd-unavail") : null,
+    other_errors: has ? sum((w) => Object.entries(w.errors).filter(([c]) => !known.includes(c)).reduce((a, [, n]) => a + n, 0)) : null,
     timeout_pct: has ? v.timeoutPct : null, max_file_timeout_pct: has ? v.maxFileTimeoutPct : null,
     iowait_pct: extra?.iowait_pct ?? null, server_cpu_pct: extra?.server_cpu_pct ?? null,
     ctx_switches_per_s: extra?.ctx_switches_per_s ?? null, user_ctx_switches_per_s: extra?.user_ctx_switches_per_s ?? null,
     page_cache_kb: extra?.page_cache_kb ?? null, event_calls_per_s: extra?.event_calls_per_s ?? null,
     mean_interest_set: extra?.mean_interest_set ?? null,
-    client_cpu_pct: has ? v.clientCpuPct : null, start_lateness_ms: has ? v.latenessMs : null,
+    client_cpu_pct: clients.length ? v.clientCpuPct : null, start_lateness_ms: clients.length ? v.latenessMs : null,
     verdict: v.verdict, verdict_reason: v.reasons.join("; "),
   };
 }

@@ -14,7 +14,7 @@ export interface RunLoopOptions {
   profile: Profile;
   executor: Executor;
   signal: AbortSignal;
-  /** run a short correctness run (bytes checked) before a configuration's first point */
+  /** check every reply's bytes on each configuration's first point (its correctness run) */
   correctness: boolean;
   log: (m: string) => void;
   /** seconds since the epoch; injectable for tests */
@@ -45,7 +45,19 @@ export function progressLine(n: number, total: number, elapsedS: number, ranS: n
   return `point ${n}/${total} ${what} — elapsed ${hms(elapsedS)}, ETA ${hms(per * (total - n + 1))}`;
 }
 
-interface CorrectnessResult { verdict: string; reason: string }
+interface CorrectnessResult { verdict: string; reason: string; point: string }
+
+/** The correctness check of §3.4 rides on each configuration's first point of the run (its lowest rate): the load
+ *  generators check every reply's bytes there, and the result, kept in raw/correctness__<label>.json, marks the
+ *  configuration's later points too. */
+function correctnessFile(results: RunResults, label: string): string {
+  return join(results.dir, "raw", `correctness__${label}.json`);
+}
+
+function readCorrectness(results: RunResults, label: string): CorrectnessResult | null {
+  const f = correctnessFile(results, label);
+  return existsSync(f) ? (JSON.parse(readFileSync(f, "utf8")) as CorrectnessResult) : null;
+}
 
 /** Runs the matrix; returns when every point is recorded or the signal aborts (then nothing half-done is recorded). */
 export async function runPoints(o: RunLoopOptions): Promise<RunSummary> {
@@ -56,30 +68,28 @@ export async function runPoints(o: RunLoopOptions): Promise<RunSummary> {
   const summary: RunSummary = { total: o.points.length, ran: 0, skipped: o.points.length - todo.length, interrupted: false };
   if (summary.skipped) o.log(`resuming: ${summary.skipped} of ${summary.total} points already recorded`);
   const ranS: number[] = [];
-  const correctness = new Map<string, CorrectnessResult>();
-  // lowest rate of each series in this run: its correctness run's rate
-  const lowest = new Map<string, number>();
-  for (const p of o.points) lowest.set(p.config.label, Math.min(lowest.get(p.config.label) ?? Infinity, p.offeredRate));
 
   for (const [i, spec] of todo.entries()) {
     if (o.signal.aborted) break;
     const n = summary.skipped + i + 1;
     const started = now();
-    o.log(progressLine(n, summary.total, started - t0, ranS, o.profile, `${spec.figure} ${spec.config.label} @ ${spec.offeredRate} req/s`));
-    if (o.correctness && !correctness.has(spec.config.label)) {
-      const c = await correctnessRun(o, spec, lowest.get(spec.config.label)!);
-      if (o.signal.aborted) break;
-      correctness.set(spec.config.label, c);
-    }
+    const label = spec.config.label;
+    o.log(progressLine(n, summary.total, started - t0, ranS, o.profile, `${spec.figure} ${label} @ ${spec.offeredRate} req/s`));
+    const checked = o.correctness ? readCorrectness(o.results, label) : null;
+    const verifyBytes = o.correctness && !checked;
+    if (verifyBytes) o.log(`  this point is ${label}'s correctness run: every reply's bytes are checked`);
     const rawDir = o.results.freshRawDir(spec.id);
-    const outcome = await o.executor({ spec, rawDir, warmupS: o.profile.warmupS, durationS: o.profile.durationS, verifyBytes: false });
+    const outcome = await o.executor({ spec, rawDir, warmupS: o.profile.warmupS, durationS: o.profile.durationS, verifyBytes });
     if (o.signal.aborted) break; // the point was cut short: it is not recorded, a resume runs it again
-    const c = correctness.get(spec.config.label);
-    if (c && c.verdict === "fail-bytes" && outcome.row.verdict !== "server-failed") {
+    if (checked?.verdict === "fail-bytes" && outcome.row.verdict !== "server-failed") {
       outcome.row.verdict = "fail-bytes";
-      outcome.row.verdict_reason = [`correctness run: ${c.reason}`, outcome.row.verdict_reason].filter(Boolean).join("; ");
+      outcome.row.verdict_reason = [`correctness run (${checked.point}): ${checked.reason}`, outcome.row.verdict_reason].filter(Boolean).join("; ");
     }
     o.results.appendPoint(outcome.row, outcome.profile);
+    if (verifyBytes && outcome.row.verdict !== "server-failed") {
+      writeFileSync(correctnessFile(o.results, label),
+        JSON.stringify({ verdict: outcome.row.verdict, reason: String(outcome.row.verdict_reason ?? ""), point: spec.id }) + "\n");
+    }
     summary.ran++;
     o.log(`  → ${outcome.row.verdict}: ${fmtNum(outcome.row.reply_rate)} replies/s, ${fmtNum(outcome.row.throughput_mbps)} Mbps (paper units)` +
       (outcome.row.verdict_reason ? ` — ${outcome.row.verdict_reason}` : ""));
@@ -91,23 +101,6 @@ export async function runPoints(o: RunLoopOptions): Promise<RunSummary> {
 }
 
 const fmtNum = (x: unknown) => (typeof x === "number" && Number.isFinite(x) ? Math.round(x).toString() : "—");
-
-/** A configuration's correctness run (§3.4): short, at its lowest rate, every reply's bytes checked; kept in raw/. */
-async function correctnessRun(o: RunLoopOptions, spec: PointSpec, rate: number): Promise<CorrectnessResult> {
-  const id = `correctness__${spec.config.label}`;
-  const file = join(o.results.rawDir(id), "verdict.json");
-  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as CorrectnessResult;
-  o.log(`  correctness run of ${spec.config.label} (bytes checked) at ${rate} req/s`);
-  const rawDir = o.results.freshRawDir(id);
-  const out = await o.executor({
-    spec: { ...spec, id, figure: "correctness", offeredRate: rate, perf: false },
-    rawDir, warmupS: 0, durationS: o.profile.correctnessS, verifyBytes: true,
-  });
-  const result = { verdict: out.row.verdict as string, reason: String(out.row.verdict_reason ?? "") };
-  if (!o.signal.aborted) writeFileSync(file, JSON.stringify(result) + "\n");
-  o.log(`  correctness: ${result.verdict}${result.reason ? ` — ${result.reason}` : ""}`);
-  return result;
-}
 
 /** Ctrl-C / SIGTERM: abort the run and end every process it started; a second Ctrl-C exits at once. */
 export function installInterrupt(controller: AbortController, log: (m: string) => void): () => void {
