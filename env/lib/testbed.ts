@@ -381,6 +381,7 @@ export interface CgroupStats {
   memoryUsageBytes: number;  // memory.usage_in_bytes (page cache included)
   pageCacheBytes: number;    // memory.stat cache
   rssBytes: number;          // memory.stat rss
+  oomKills: number;          // memory.oom_control oom_kill: processes the memory limit killed
   diskReads: number;         // blkio: reads issued to the throttled disk
   diskReadBytes: number;
 }
@@ -389,9 +390,9 @@ export interface CgroupStats {
 export async function serverCgroupStats(cfg: Config): Promise<CgroupStats> {
   requireCgroups(cfg, "serverCgroupStats");
   const d = hostCgroupDirs(cfg, "server");
-  const [usage, cpuStat, memUsage, memStat, ios, bytes] = await readFiles(cfg, "server", [
+  const [usage, cpuStat, memUsage, memStat, oom, ios, bytes] = await readFiles(cfg, "server", [
     join(d.cpuacct as string, "cpuacct.usage"), join(d.cpu as string, "cpu.stat"),
-    join(d.memory as string, "memory.usage_in_bytes"), join(d.memory as string, "memory.stat"),
+    join(d.memory as string, "memory.usage_in_bytes"), join(d.memory as string, "memory.stat"), join(d.memory as string, "memory.oom_control"),
     join(d.blkio as string, "blkio.throttle.io_serviced"), join(d.blkio as string, "blkio.throttle.io_service_bytes"),
   ]);
   const disk = cfg.server.disk ? serverDisk(cfg) : null;
@@ -403,6 +404,7 @@ export async function serverCgroupStats(cfg: Config): Promise<CgroupStats> {
     memoryUsageBytes: Number(memUsage),
     pageCacheBytes: field(memStat, "cache"),
     rssBytes: field(memStat, "rss"),
+    oomKills: field(oom, "oom_kill"),
     diskReads: disk ? field(ios, `${disk.device} Read`) : 0,
     diskReadBytes: disk ? field(bytes, `${disk.device} Read`) : 0,
   };

@@ -93,6 +93,7 @@ test("the server process is confined to its namespace, core, CPU quota and memor
   assert.match(readFileSync(join(d.blkio!, "blkio.throttle.read_iops_device"), "utf8"), /^\d+:\d+ 200$/m);
   const stats = await serverCgroupStats(cfg);
   assert.ok(stats.cpuUsageNs > 0 && stats.memoryUsageBytes > 0 && stats.memoryUsageBytes <= MEMORY, JSON.stringify(stats));
+  assert.is(stats.oomKills, 0);
   // A client host runs on core 0, in its own cgroups.
   const clientCpus = (await run(hostCommand(cfg, "client2", ["sh", "-c", "grep Cpus_allowed_list /proc/self/status; cat /proc/self/cgroup"])));
   assert.match(clientCpus, /Cpus_allowed_list:\s+0$/m);
@@ -120,7 +121,7 @@ test("setServerCpuQuota changes the quota the kernel holds", async () => {
   await rejects(() => setServerCpuQuota(cfg, 1.5), /\(0, 1\]/);
 });
 
-test("the limits hold: a busy loop gets at most its quota, random disk reads at most the IOPS throttle", async () => {
+test("the limits hold: CPU quota, disk IOPS throttle and memory limit", async () => {
   const busy = "import time\nt0 = time.time(); c0 = time.process_time()\nwhile time.time() - t0 < 2: pass\nprint((time.process_time() - c0) / (time.time() - t0))";
   const share = Number(await run(hostCommand(cfg, "server", ["/usr/bin/python3", "-c", busy])));
   assert.ok(share > 0.02 && share <= 0.25 * 1.1, `busy loop got ${share} of a core under a 0.25 quota`);
@@ -131,6 +132,11 @@ test("the limits hold: a busy loop gets at most its quota, random disk reads at 
   const reads = "import os, random, time, sys\nfd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)\nn = 0; t0 = time.time()\nwhile time.time() - t0 < 2: os.pread(fd, 4096, random.randrange(16384) * 4096); n += 1\nprint(n / (time.time() - t0))";
   const iops = Number(await run(hostCommand(cfg, "server", ["/usr/bin/python3", "-c", reads, file])));
   assert.ok(iops > 20 && iops <= 200 * 1.2, `${iops} random reads/s under a 200 IOPS throttle`);
+  // A process that touches more memory than the limit is killed by the cgroup's OOM killer, not served by the host.
+  const before = (await serverCgroupStats(cfg)).oomKills;
+  const hog = "b = bytearray(320 << 20)\nfor i in range(0, len(b), 4096): b[i] = 1";
+  await rejects(() => run(hostCommand(cfg, "server", ["/usr/bin/python3", "-c", hog])));
+  assert.is((await serverCgroupStats(cfg)).oomKills, before + 1);
 });
 
 test("the report (CLI, --out) names CPU quota, memory limit, disk throttle, cores and sysctls", async () => {
