@@ -94,7 +94,10 @@ for (const variant of ["", "asan", "tsan"] as const) {
       assert.ok(stuck.pending() < 200, `at most the header of the slow reply arrived before the release (${stuck.pending()} B)`);
       const during = await server.stats();
       assert.is(during.replies, files.length, "every other reply was written during the stall");
+      assert.is(during.writer_jobs.length, 4, "one job count per writer");
       assert.ok(during.writer_jobs.filter((n: number) => n > 0).length >= 2, `jobs spread over writers: ${during.writer_jobs}`);
+      const jobs = during.writer_jobs.reduce((a: number, b: number) => a + b, 0);
+      assert.ok(jobs >= during.replies + 1, `every reply (and the stuck one) took at least one job: ${jobs} jobs, ${during.replies} replies`);
 
       fs.release();
       const r = await stuck.read({ timeoutMs: 5000 });
