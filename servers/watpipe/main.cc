@@ -40,19 +40,15 @@ static int server_flag(void *ctx, const char *flag, const char *value) {
     return -1;
 }
 
+// The extra members are built here rather than with json.h, whose fixed buffer could cut short a long writer list.
 static void print_stats(Counters &c, SharedCache &files, double started) {
     stats s = c.snapshot();
-    std::string jobs = "[";
-    for (int i = 0; i < c.writers; i++) jobs += (i ? "," : "") + std::to_string(c.writer_jobs[i].load());
-    jobs += "]";
     cache_stats cs = files.stats();
-    json extra;
-    json_init(&extra);
-    json_raw(&extra, "writer_jobs", jobs.c_str());
-    json_int(&extra, "cache_hits", static_cast<long long>(cs.hits));
-    json_int(&extra, "cache_misses", static_cast<long long>(cs.misses));
-    json_int(&extra, "cache_evictions", static_cast<long long>(cs.evictions));
-    stats_print("watpipe", &s, stats_now() - started, extra.buf);
+    std::string extra = "\"writer_jobs\":[";
+    for (int i = 0; i < c.writers; i++) extra += (i ? "," : "") + std::to_string(c.writer_jobs[i].load());
+    extra += "],\"cache_hits\":" + std::to_string(cs.hits) + ",\"cache_misses\":" + std::to_string(cs.misses) +
+             ",\"cache_evictions\":" + std::to_string(cs.evictions);
+    stats_print("watpipe", &s, stats_now() - started, extra.c_str());
 }
 
 int main(int argc, char **argv) {
