@@ -14,6 +14,8 @@ import { openSession, readCalibration, chooseK, REPO } from "../../harness/runne
 import { runPoint } from "../../harness/runner/point.ts";
 import { parseLabel } from "../../harness/runner/labels.ts";
 import { knownLabels, pointId } from "../../harness/runner/experiments.ts";
+import { stopAll } from "../../harness/lib/proc.ts";
+import { loadConfig, status } from "../../env/lib/testbed.ts";
 
 const BASELINE = "userver-nb-30K-1p";
 
@@ -48,6 +50,8 @@ const dataDir = join(REPO, "work-data");
 const cal = readCalibration(resultsRoot);
 if (!cal && !v.uncalibrated && v.quota === undefined) throw new Error("no results/calibration.json: run `make calibrate`, or pass --quota Q or --uncalibrated");
 const k = chooseK(v.k === undefined ? undefined : num("k", 0.5), cal);
+// A testbed that was already up (someone else's run) is left up afterwards.
+const wasUp = (await status(loadConfig(v.hosts))).up;
 const session = await openSession({ hosts: v.hosts, resultsRoot, dataDir, dirs, seed: 1, loadgensPerClient: 1, evictCache: false, keepPerf: false, log });
 const runId = `bench-${new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}`;
 const outDir = join(dataDir, "bench", runId);
@@ -82,7 +86,8 @@ try {
     peaks.push(peak);
   }
 } finally {
-  await session.close();
+  if (wasUp) await stopAll();
+  else await session.close();
 }
 
 const base = peaks.find((p) => p.label === BASELINE)?.replyRate ?? NaN;
