@@ -101,7 +101,7 @@ function cgroupPlan(cfg: Config): Action[] {
     plan.push(write(server, join(s.memory as string, "memory.limit_in_bytes"), cfg.server.memoryLimitBytes, `limit the server's memory (page cache included) to ${cfg.server.memoryLimitBytes} bytes`));
   }
   const disk = serverDisk(cfg);
-  if (disk && cfg.server.disk && (cfg.server.disk.readIops !== null || cfg.server.disk.readBps !== null)) plan.push(...diskPlan(cfg, disk.device, cfg.server.disk.readIops, cfg.server.disk.readBps, s.blkio as string, server));
+  if (disk && cfg.server.disk && (cfg.server.disk.readIops !== null || cfg.server.disk.readBps !== null)) plan.push(...diskPlan(disk.device, cfg.server.disk.readIops, cfg.server.disk.readBps, s.blkio as string, server));
   return plan;
 }
 
@@ -115,7 +115,7 @@ function cpuQuotaPlan(cfg: Config, fraction: number, cpuDir: string, on: string 
   ];
 }
 
-function diskPlan(cfg: Config, device: string, iops: number | null, bps: number | null, blkioDir: string, on: string | null): Action[] {
+function diskPlan(device: string, iops: number | null, bps: number | null, blkioDir: string, on: string | null): Action[] {
   // Writing 0 removes a limit, so a null in the hosts file really means "unthrottled".
   return [
     write(on, join(blkioDir, "blkio.throttle.read_iops_device"), `${device} ${iops ?? 0}`, `throttle the server's reads from ${device} to ${iops ?? "unlimited"} IOPS`),
@@ -371,7 +371,7 @@ export async function setServerDiskThrottle(cfg: Config, limits: { readIops: num
   requireCgroups(cfg, "setServerDiskThrottle");
   const disk = serverDisk(cfg);
   if (!disk) throw new Error(`setServerDiskThrottle: hosts file ${cfg.source} has no server.disk`);
-  await runPlan(cfg, diskPlan(cfg, disk.device, limits.readIops, limits.readBps, hostCgroupDirs(cfg, "server").blkio as string, sshTarget(cfg, "server")), opts);
+  await runPlan(cfg, diskPlan(disk.device, limits.readIops, limits.readBps, hostCgroupDirs(cfg, "server").blkio as string, sshTarget(cfg, "server")), opts);
 }
 
 export interface CgroupStats {

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { down, evictFromPageCache, hostCommand, loadConfig, report, serverAddress, serverCgroupStats, setServerCpuQuota, status, up, namespaceOf } from "../lib/testbed.ts";
+import { down, evictFromPageCache, hostCommand, loadConfig, serverAddress, serverCgroupStats, setServerCpuQuota, setServerDiskThrottle, status, up, namespaceOf } from "../lib/testbed.ts";
 import { hostCgroupDirs } from "../lib/cgroups.ts";
 import { run } from "../lib/exec.ts";
 import { leftovers, rejects, sleep, testHostsFile, REPO } from "./helpers.ts";
@@ -115,7 +115,12 @@ test("page cache is charged to the server: an evicted file read by the server gr
   assert.ok(after.cpuUsageNs > before.cpuUsageNs);
 });
 
-test("setServerCpuQuota changes the quota the kernel holds", async () => {
+test("setServerCpuQuota and setServerDiskThrottle change what the kernel holds", async () => {
+  const blkio = hostCgroupDirs(cfg, "server").blkio!;
+  await setServerDiskThrottle(cfg, { readIops: 100, readBps: null });
+  assert.match(readFileSync(join(blkio, "blkio.throttle.read_iops_device"), "utf8"), /^\d+:\d+ 100$/m);
+  assert.is(readFileSync(join(blkio, "blkio.throttle.read_bps_device"), "utf8").trim(), "");
+  await setServerDiskThrottle(cfg, { readIops: 200, readBps: 80_000_000 });
   assert.equal(await setServerCpuQuota(cfg, 0.25), { quotaUs: 2500, periodUs: 10000 });
   await rejects(() => setServerCpuQuota(cfg, 0.05), /1000 µs/);
   await rejects(() => setServerCpuQuota(cfg, 1.5), /\(0, 1\]/);
