@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { openSession, readCalibration, chooseK, REPO } from "../../harness/runner/session.ts";
 import { runPoint } from "../../harness/runner/point.ts";
 import { parseLabel } from "../../harness/runner/labels.ts";
-import { knownLabels, pointId } from "../../harness/runner/experiments.ts";
+import { CLIENT_TIMEOUT_S, knownLabels, pointId } from "../../harness/runner/experiments.ts";
 import { stopAll } from "../../harness/lib/proc.ts";
 import { loadConfig, status } from "../../env/lib/testbed.ts";
 
@@ -71,7 +71,7 @@ try {
       const spec = { id: pointId("bench", label, rate), figure: "bench", config, offeredRate: rate, perf: false };
       const rawDir = join(outDir, spec.id);
       mkdirSync(rawDir, { recursive: true });
-      const { row } = await runPoint(env, { spec, rawDir, warmupS, durationS, verifyBytes: false });
+      const { row } = await runPoint(env, { spec, rawDir, warmupS, durationS, verifyBytes: false, clientTimeoutS: CLIENT_TIMEOUT_S });
       const replyRate = Number(row.reply_rate);
       peak.points.push({ offered: rate, reply_rate: replyRate, mbps: Number(row.throughput_mbps), verdict: row.verdict, reason: row.verdict_reason });
       log(`${label} @ ${rate}: ${replyRate.toFixed(0)} replies/s, ${Number(row.throughput_mbps).toFixed(0)} Mbit/s, ${row.verdict}`);
