@@ -6,7 +6,7 @@ RESULTS ?= results/reference
 TSX := node --import tsx
 UVU := $(TSX) node_modules/uvu/bin.js
 
-.PHONY: all setup build test test-unit test-servers test-e2e fuzz replicate figures calibrate testbed-up testbed-down testbed-status clean
+.PHONY: all setup build test test-unit test-servers test-e2e fuzz replicate figures calibrate testbed-up testbed-down testbed-status testbed-report clean
 
 all: build
 
@@ -43,3 +43,6 @@ figures: setup
 clean:
 	@$(MAKE) -s -C servers clean
 	@$(MAKE) -s -C harness/loadgen clean
+
+testbed-report: setup
+	@$(TSX) env/testbed.ts report --out $(RESULTS)/testbed.json

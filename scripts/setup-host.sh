@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 # Debian packages: compilers and sanitizers, the HTTP parser and State Threads used by the servers,
 # the peer server and reference load generator, measurement tools, the testbed's tools, and Jupyter for notebooks.
 PACKAGES=(
-  build-essential clang libclang-rt-14-dev
+  build-essential clang libclang-rt-14-dev python3
   libhttp-parser-dev libst-dev
   nginx-light httperf
   linux-perf sysstat procps
