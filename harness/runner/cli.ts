@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { cpus, totalmem, hostname } from "node:os";
 import {
-  EXPERIMENTS, PROFILES, getProfile, runMatrix, estimatePointS, pointId, knownLabels, type PointSpec, type Profile,
+  EXPERIMENTS, PROFILES, getProfile, runMatrix, estimatePointS, pointId, CLIENT_TIMEOUT_S, knownLabels, type PointSpec, type Profile,
 } from "./experiments.ts";
 import { RunResults } from "./results.ts";
 import { runPoints, installInterrupt } from "./run.ts";
@@ -24,7 +24,7 @@ const USAGE = `usage: cli.ts <command> [options]
   calibrate  [--k K] [--duration S] [--warmup S]               (quota for ${REFERENCE.label}; largest k)
   tune       --family ${Object.keys(FAMILIES).join("|")} [--rates 15000,30000] [--profile quick] [--dry-run]
 common: [--hosts env/hosts/FILE.json] [--results DIR] [--data DIR] [--dirs 680] [--seed 1] [--loadgens-per-client 1]
-        [--duration S] [--warmup S] [--idle S] [--no-evict] [--keep-perf] [--no-correctness]
+        [--duration S] [--warmup S] [--idle S] [--client-timeout S (smoke tests only)] [--no-evict] [--keep-perf] [--no-correctness]
 experiments: ${EXPERIMENTS.map((e) => e.id).join(", ")}; profiles: ${Object.keys(PROFILES).join(", ")}`;
 
 const log = (m: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
@@ -36,7 +36,7 @@ const { positionals, values: v } = parseArgs({
     "dry-run": { type: "boolean" }, resume: { type: "string" }, "run-id": { type: "string" }, k: { type: "string" },
     uncalibrated: { type: "boolean" }, hosts: { type: "string" }, results: { type: "string" }, data: { type: "string" },
     dirs: { type: "string" }, seed: { type: "string" }, "loadgens-per-client": { type: "string" },
-    duration: { type: "string" }, warmup: { type: "string" }, idle: { type: "string" },
+    duration: { type: "string" }, warmup: { type: "string" }, idle: { type: "string" }, "client-timeout": { type: "string" },
     "no-evict": { type: "boolean" }, "keep-perf": { type: "boolean" }, "no-correctness": { type: "boolean" },
     family: { type: "string" }, help: { type: "boolean" },
   },
@@ -57,7 +57,7 @@ function profileWithOverrides(name: string): Profile {
   return {
     ...p,
     durationS: numberOpt("duration", p.durationS)!, warmupS: numberOpt("warmup", p.warmupS)!,
-    idleS: numberOpt("idle", p.idleS)!,
+    idleS: numberOpt("idle", p.idleS)!, clientTimeoutS: numberOpt("client-timeout", p.clientTimeoutS)!,
   };
 }
 
@@ -175,7 +175,8 @@ async function measureReference(session: Session, k: number, quota: number, pape
   const spec: PointSpec = { id: pointId("calibrate", REFERENCE.label, paperRate) + `__${tag}`, figure: "calibrate",
     config: parseLabel(REFERENCE.label, knownLabels()), offeredRate: paperRate, perf: false };
   const out = await session.executor(session.pointEnv(results.runId, k))({
-    spec, rawDir: results.freshRawDir(spec.id), warmupS: numberOpt("warmup", 10)!, durationS: numberOpt("duration", 30)!, verifyBytes: false,
+    spec, rawDir: results.freshRawDir(spec.id), warmupS: numberOpt("warmup", 15)!, durationS: numberOpt("duration", 30)!, verifyBytes: false,
+    clientTimeoutS: CLIENT_TIMEOUT_S,
   });
   if (signal.aborted) throw new Error("interrupted");
   results.appendPoint(out.row);

@@ -19,7 +19,7 @@ import { launchSpec, type ServerConfig } from "./labels.ts";
 import { testbedRate, paperUnits, testbedConns } from "./scale.ts";
 import type { PointRow, ProfileCsvRow } from "./results.ts";
 import type { Bed } from "./bed.ts";
-import { CLIENT_TIMEOUT_S, type PointSpec } from "./experiments.ts";
+import type { PointSpec } from "./experiments.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const EVICT = join(HERE, "../lib/evict-cache.py");
@@ -52,6 +52,7 @@ export interface PointRun {
   warmupS: number;
   durationS: number;
   verifyBytes: boolean;          // a correctness run: the load generators check every reply's bytes
+  clientTimeoutS: number;        // per-request timeout (the paper's 15 s)
 }
 
 export interface PointOutcome {
@@ -127,7 +128,8 @@ async function serverStats(cfg: ServerConfig, srv: { proc: Proc; pid: number; st
 interface Generator { host: string; id: string; json: string; csv: string; p: Proc; expected: number }
 
 /** Starts the load generators of every client host so that they begin together at `startAt` (ms since the epoch). */
-function launchLoad(env: PointEnv, port: number, spec: PointSpec, o: { totalS: number; measuredS: number; verify: boolean; rawDir: string },
+function launchLoad(env: PointEnv, port: number, spec: PointSpec,
+  o: { totalS: number; measuredS: number; verify: boolean; rawDir: string; timeoutS: number },
   st: Started) {
   const hosts = env.bed.clientHosts;
   const n = hosts.length * env.loadgensPerClient;
@@ -139,7 +141,7 @@ function launchLoad(env: PointEnv, port: number, spec: PointSpec, o: { totalS: n
     const csv = join(env.scratch, `requests-${id}.csv`); // bulky: read for the window, then deleted
     const argv = [env.loadgen, "--server", env.bed.serverAddress(h), "--port", String(port),
       "--wsesslog", env.workload.logs[(h * env.loadgensPerClient + j) % env.workload.logs.length],
-      "--rate", perGen.toFixed(4), "--duration", String(o.totalS), "--timeout", String(CLIENT_TIMEOUT_S),
+      "--rate", perGen.toFixed(4), "--duration", String(o.totalS), "--timeout", String(o.timeoutS),
       "--start-at", String(startAt), "--json", json, "--csv", csv, "--id", id, ...(o.verify ? ["--verify", env.workload.root] : [])];
     const p = start(`loadgen ${id}`, env.bed.hostCommand(host, argv), {
       stdoutFile: join(o.rawDir, `loadgen-${id}.txt`), stderrFile: join(o.rawDir, `loadgen-${id}.err`),
@@ -151,8 +153,8 @@ function launchLoad(env: PointEnv, port: number, spec: PointSpec, o: { totalS: n
 }
 
 /** Waits for the generators to end by themselves (their duration, then at most the timeout and a grace period). */
-async function finishLoad(gens: Generator[], totalS: number): Promise<string[]> {
-  const limitMs = (totalS + CLIENT_TIMEOUT_S + 45) * 1000;
+async function finishLoad(gens: Generator[], totalS: number, timeoutS: number): Promise<string[]> {
+  const limitMs = (totalS + timeoutS + 45) * 1000;
   const late = await Promise.race([Promise.all(gens.map((g) => g.p.exited)).then(() => false),
     sleep(limitMs).then(() => true)]);
   if (late) await Promise.all(gens.map((g) => stop(g.p, 2000)));
@@ -195,7 +197,7 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
       throw e;
     }
     const totalS = r.warmupS + r.durationS;
-    const load = launchLoad(env, srv.port, spec, { totalS, measuredS: r.durationS, verify: r.verifyBytes, rawDir }, st);
+    const load = launchLoad(env, srv.port, spec, { totalS, measuredS: r.durationS, verify: r.verifyBytes, rawDir, timeoutS: r.clientTimeoutS }, st);
     gens = load.gens;
     const crashed = () => failures.push(`server crashed mid-point (exit ${srv.proc.exitStatus})`);
     if (await until(load.startAt + r.warmupS * 1000, srv.proc)) {
@@ -225,7 +227,7 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
       if (perf) { signal(perf, "SIGINT"); await perf.exited; }
       await stop(vm, 2000);
     } else crashed();
-    for (const p of await finishLoad(gens, totalS)) env.log(p); // a generator's own problem shows in its numbers
+    for (const p of await finishLoad(gens, totalS, r.clientTimeoutS)) env.log(p); // a generator's own problem shows in its numbers
     if (!failures.length && srv.proc.exitStatus !== null) crashed();
     if (!failures.length) {
       const stopped = await stop(srv.proc, 10_000);

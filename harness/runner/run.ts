@@ -79,7 +79,8 @@ export async function runPoints(o: RunLoopOptions): Promise<RunSummary> {
     const verifyBytes = o.correctness && !checked;
     if (verifyBytes) o.log(`  this point is ${label}'s correctness run: every reply's bytes are checked`);
     const rawDir = o.results.freshRawDir(spec.id);
-    const outcome = await o.executor({ spec, rawDir, warmupS: o.profile.warmupS, durationS: o.profile.durationS, verifyBytes });
+    const outcome = await o.executor({ spec, rawDir, warmupS: o.profile.warmupS, durationS: o.profile.durationS, verifyBytes,
+      clientTimeoutS: o.profile.clientTimeoutS });
     if (o.signal.aborted) break; // the point was cut short: it is not recorded, a resume runs it again
     if (checked?.verdict === "fail-bytes" && outcome.row.verdict !== "server-failed") {
       outcome.row.verdict = "fail-bytes";

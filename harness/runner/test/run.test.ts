@@ -79,7 +79,7 @@ test("profile rows of a re-run series replace the old ones", () => {
   const dir = mkdtempSync(join(tmpdir(), "run-"));
   try {
     const results = RunResults.open(dir, "r3");
-    const row = fakeOutcome({ spec: points[0], rawDir: "", warmupS: 0, durationS: 0, verifyBytes: false }).row;
+    const row = fakeOutcome({ spec: points[0], rawDir: "", warmupS: 0, durationS: 0, verifyBytes: false, clientTimeoutS: 15 }).row;
     const prof = (pct: number) => [{ run_id: "r3", series: row.series as string, section: "vmlinux", category: "networking", pct }];
     results.appendPoint(row, prof(10));
     results.appendPoint({ ...row, series: "other" }, [{ ...prof(5)[0], series: "other" }]);

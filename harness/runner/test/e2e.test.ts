@@ -1,0 +1,92 @@
+// End to end: a tiny run through the CLI (2 configurations that exist, 2 rates, 5 s points, a 2-directory file set) on
+// the emulated testbed when this machine can host it (root), on loopback otherwise; then a resume that redoes nothing.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse } from "csv-parse/sync";
+import { POINT_COLUMNS } from "../results.ts";
+import { getExperiment } from "../experiments.ts";
+import { parseLabel } from "../labels.ts";
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const CLI = join(REPO, "harness/runner/cli.ts");
+const VERDICTS = ["pass", "fail-timeouts", "fail-bytes", "invalid-client", "server-failed"];
+
+/** Figure 7's first two configurations whose server binary has been built. */
+function twoConfigurations(): string[] {
+  return getExperiment("fig7").series.filter((l) => existsSync(join(REPO, "servers/bin", parseLabel(l).server))).slice(0, 2);
+}
+
+/** The emulated testbed under its own names (so it never meets another run's), or loopback without root. */
+function hostsFile(dir: string): string {
+  if (process.getuid?.() !== 0 || !existsSync("/sys/fs/cgroup/cpuset")) return join(REPO, "env/hosts/loopback.json");
+  const file = join(dir, "hosts.json");
+  writeFileSync(file, JSON.stringify({
+    kind: "emulated", prefix: "wp-e2e-", cgroupParent: "webarch/e2e",
+    server: { cpus: "1", cpuQuota: 1.0, cpuPeriodUs: 10000, memoryLimitBytes: 2 ** 31,
+      disk: { path: REPO, readIops: 200, readBps: 80_000_000 }, sysctls: { "net.core.somaxconn": 65535 } },
+    clients: { count: 2, cpus: "0" },
+  }));
+  return file;
+}
+
+function cli(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("exit", (code) => res({ code, out }));
+  });
+}
+
+test("a tiny run produces the results folder with verdicts, and a resume redoes nothing", async () => {
+  const labels = twoConfigurations();
+  assert.is(labels.length, 2, "need two built servers of Figure 7 (make -C servers)");
+  assert.ok(existsSync(join(REPO, "harness/loadgen/loadgen")), "need the load generator (make -C harness/loadgen)");
+  const dir = mkdtempSync(join(tmpdir(), "e2e-"));
+  try {
+    const hosts = hostsFile(dir);
+    const common = ["--hosts", hosts, "--results", join(dir, "results"), "--data", join(dir, "data"), "--dirs", "2",
+      "--uncalibrated", "--k", "0.1", "--warmup", "2", "--duration", "5", "--idle", "0", "--client-timeout", "3"];
+    const first = await cli(["run", "--experiment", "fig7", "--profile", "quick", "--series", labels.join(","),
+      "--rates", "5000,15000", "--run-id", "e2e", ...common]);
+    assert.is(first.code, 0, first.out);
+    const runDir = join(dir, "results", "e2e");
+    const text = readFileSync(join(runDir, "points.csv"), "utf8");
+    assert.is(text.split("\n")[0], POINT_COLUMNS.join(","));
+    const rows = parse(text, { columns: true }) as Record<string, string>[];
+    assert.equal(rows.map((r) => `${r.series}@${r.offered_rate}`), labels.flatMap((l) => [`${l}@5000`, `${l}@15000`]));
+    for (const r of rows) {
+      assert.ok(VERDICTS.includes(r.verdict), r.verdict);
+      assert.is(r.offered_rate_testbed, String(Number(r.offered_rate) * 0.1));
+      if (r.verdict !== "server-failed") {
+        assert.ok(Number(r.replies) > 0, JSON.stringify(r));
+        assert.ok(Number(r.reply_rate) > 0 && Number(r.throughput_mbps) > 0);
+        assert.ok(Number(r.server_cpu_pct) >= 0 && r.iowait_pct !== "");
+      }
+    }
+    const run = JSON.parse(readFileSync(join(runDir, "run.json"), "utf8"));
+    assert.is(run.status, "finished");
+    assert.is(run.k, 0.1);
+    assert.is(run.calibration, "uncalibrated");
+    assert.ok(run.git.commit && run.testbed.kind && run.workload.mean_requests_per_session > 1);
+    const raw = readdirSync(join(runDir, "raw"));
+    assert.ok(raw.includes(`correctness__${labels[0]}.json`), raw.join());
+    assert.ok(existsSync(join(runDir, "raw", `fig7__${labels[0]}__5000`, "point.json")));
+    assert.not.ok(readdirSync(join(dir, "data", "scratch")).some((f) => f.endsWith(".csv")), "per-request CSVs left behind");
+
+    const again = await cli(["run", "--resume", "e2e", ...common]);
+    assert.is(again.code, 0, again.out);
+    assert.match(again.out, "0 points run, 4 already there");
+    assert.is(parse(readFileSync(join(runDir, "points.csv"), "utf8"), { columns: true }).length, 4);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
