@@ -76,12 +76,12 @@ test("think times are respected: the next burst starts its think time after the 
   for (let s = 0; s < 3; s++) {
     const rows = r.csv.filter((row) => row.session === s);
     const gap = (i: number) => rows[i + 1].start_ms! - (rows[i].start_ms! + rows[i].response_ms! + rows[i].transfer_ms!);
-    assert.ok(gap(0) >= 300 && gap(0) < 400, `gap after burst 1 ${gap(0)} ms, want 300 ms`);
-    assert.ok(gap(1) >= 150 && gap(1) < 250, `gap after burst 2 ${gap(1)} ms, want 150 ms`);
+    assert.ok(gap(0) >= 300 && gap(0) < 450, `gap after burst 1 ${gap(0)} ms, want 300 ms`);
+    assert.ok(gap(1) >= 150 && gap(1) < 300, `gap after burst 2 ${gap(1)} ms, want 150 ms`);
   }
   // Sessions start on schedule: 100 ms apart at 10 sessions/s.
   const starts = [0, 1, 2].map((s) => r.csv.find((row) => row.session === s)!.start_ms!);
-  assert.ok(Math.abs(starts[2] - starts[0] - 200) < 30, `starts ${starts}`);
+  assert.ok(Math.abs(starts[2] - starts[0] - 200) < 50, `starts ${starts}`);
 });
 
 test("a server that accepts and stalls: client-timo once the timeout passes, and only then", async () => {
@@ -141,7 +141,7 @@ test("the process ends by its deadline (sessions/rate + timeout + grace), leavin
   const r = await run("/d/class0_0 think=60\n/d/class0_1\n", ["--rate", "10", "--sessions", "5", "--timeout", "1", "--grace", "0.5"], "deadline");
   // Deadline: 5 / 10 s + 1 s + 0.5 s = 2 s after the start.
   assert.ok(r.elapsedS < 3, `ran ${r.elapsedS} s`);
-  assert.ok(r.json.duration_s >= 2 && r.json.duration_s < 2.2, `duration ${r.json.duration_s}`);
+  assert.ok(r.json.duration_s >= 2 && r.json.duration_s < 2.5, `duration ${r.json.duration_s}`);
   assert.equal(r.json.sessions, { started: 5, completed: 0, failed: 0 });
   assert.equal(r.json.unfinished, { sessions: 5, requests: 0 });
   assert.is(errorsOf(r).total, 0);
@@ -155,8 +155,8 @@ test("--duration sets the number of sessions; --start-at delays the start to an 
   ]);
   for (const r of [a, b]) {
     assert.is(r.json.sessions.started, 10);
-    assert.ok(Math.abs(r.json.start_unix_ms - startAt) < 5, `started at ${r.json.start_unix_ms}, agreed ${startAt}`);
-    assert.ok(r.csv[0].start_ms! >= 0 && r.csv[0].start_ms! < 50);
+    assert.ok(r.json.start_unix_ms >= startAt - 1 && r.json.start_unix_ms - startAt < 50, `started at ${r.json.start_unix_ms}, agreed ${startAt}`);
+    assert.ok(r.csv[0].start_ms! >= 0 && r.csv[0].start_ms! < 100);
   }
 });
 
