@@ -1,0 +1,110 @@
+// Tests each claim's rules on fixture data changed so that the claim should reproduce, and so that it should not.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { claimsMarkdown, evaluateClaims } from "../lib/claims.ts";
+import { TABLE1_CONFIGS, table1Value } from "../lib/paper.ts";
+import type { Point, ProfileRow, Results } from "../lib/results.ts";
+import { fixture, mbpsAt, withPoints } from "./helpers.ts";
+
+const verdictOf = (r: Results, id: string) => evaluateClaims(r).find((c) => c.id === id)!.verdict;
+
+/** Sets a field of one series' points (at one rate, or all rates). */
+function set(r: Results, series: string, rate: number | undefined, field: keyof Point, value: (p: Point) => number | string): Results {
+  return withPoints(r, series, (p) => {
+    if (rate === undefined || p.offered_rate === rate) (p as Record<string, unknown>)[field] = value(p);
+  });
+}
+const scale = (r: Results, series: string, factor: number, rate?: number) => set(r, series, rate, "throughput_mbps", (p) => p.throughput_mbps * factor);
+const chain = (r: Results, ...steps: ((r: Results) => Results)[]) => steps.reduce((acc, f) => f(acc), r);
+const profile = (r: Results, change: (row: ProfileRow) => number | undefined, extra: ProfileRow[] = []): Results => ({
+  ...r, profile: [...r.profile.map((row) => ({ ...row, pct: change(row) ?? row.pct })), ...extra],
+});
+
+const SHARED = "userver-shared-nb-30K-10p", KNOT_B = "knot-b-20K-100w", KNOT_C = "knot-c-20K-100w-1000MB", KNOT_NB = "knot-nb-15K-50w";
+const base = fixture();
+
+/** For each claim: the fixture changed so that it reproduces, and changed so that it does not. */
+const CASES: Record<string, { pass: (r: Results) => Results; fail: (r: Results) => Results }> = {
+  C1: {
+    pass: (r) => chain(r, (x) => set(x, KNOT_B, 15000, "throughput_mbps", () => mbpsAt(r, SHARED, 15000) / 1.18), (x) => set(x, KNOT_C, 15000, "throughput_mbps", () => mbpsAt(r, SHARED, 15000) / 1.34)),
+    fail: (r) => chain(r, (x) => scale(x, KNOT_B, 1.2, 15000), (x) => set(x, KNOT_C, 15000, "throughput_mbps", () => mbpsAt(r, SHARED, 15000) * 1.1)),
+  },
+  C2: { pass: (r) => r, fail: (r) => set(r, KNOT_B, 15000, "throughput_mbps", () => 0.8 * mbpsAt(r, KNOT_C, 15000)) },
+  C3: { pass: (r) => r, fail: (r) => scale(r, "watpipe-20K-25p", 0.8) },
+  C4: { pass: (r) => r, fail: (r) => chain(r, (x) => scale(x, "userver-b-30K-100p", 1.3, 15000), (x) => set(x, "userver-b-30K-100p", 30000, "throughput_mbps", () => 1.1 * mbpsAt(r, SHARED, 30000))) },
+  C5: { pass: (r) => r, fail: (r) => chain(r, (x) => scale(x, "userver-nb-30K-1p", 1.6), (x) => set(x, "userver-nb-30K-1p", 15000, "iowait_pct", () => 0)) },
+  C6: { pass: (r) => r, fail: (r) => withPoints(r, undefined, (p) => { if (p.max_conns === 10000) p.throughput_mbps *= 1.4; }) },
+  C7: { pass: (r) => r, fail: (r) => chain(r, (x) => scale(x, "knot-c-20K-100w-10MB", 1.6), (x) => scale(x, "knot-c-20K-100w-100MB", 0.7), (x) => scale(x, KNOT_C, 0.5)) },
+  C8: {
+    pass: (r) => r,
+    fail: (r) => chain(r, (x) => scale(x, "knot-nb-15K-25w", 0.6), (x) => set(x, "knot-nb-15K-5w", 30000, "throughput_mbps", () => 2000), (x) => scale(x, KNOT_NB, 1.5)),
+  },
+  C9: {
+    pass: (r) => profile(set(r, "knot-b-40K-50w", 30000, "verdict", () => "pass"), () => undefined,
+      [[12000, 8], [25000, 15], [30000, 22]].map(([rate, pct]) => ({ run_id: "t", series: `knot-b-20K-50w@${rate}`, section: "vmlinux", category: "poll_overhead", pct }))),
+    fail: (r) => chain(r, (x) => scale(x, KNOT_B, 0.5), (x) => set(x, "knot-b-20K-50w", 30000, "throughput_mbps", () => 2000),
+      (x) => set(x, "knot-b-40K-50w", undefined, "throughput_mbps", () => 1000), (x) => set(x, "knot-b-20K-50w", undefined, "mean_interest_set", (p) => 1e6 / p.offered_rate)),
+  },
+  C10: {
+    pass: (r) => ({ ...r, points: [...r.points, ...r.points.filter((p) => p.series === "userver-nb-30K-4p" && p.figure === "4;7").map((p) => ({ ...p, series: "userver-nb-30K-6p", procs_or_workers: 6, figure: "4" }))] }),
+    fail: (r) => chain(r, (x) => set(x, "userver-nb-30K-2p", undefined, "throughput_mbps", (p) => 0.9 * mbpsAt(r, "userver-nb-30K-1p", p.offered_rate)),
+      (x) => withPoints(x, undefined, (p) => { if (p.series.startsWith("userver-nb-30K")) p.iowait_pct = 60; })),
+  },
+  C11: { pass: (r) => r, fail: (r) => scale(r, "userver-nb-10K-2p", 1.2) },
+  C12: { pass: (r) => r, fail: (r) => chain(r, (x) => scale(x, "userver-b-30K-100p", 0.7), (x) => scale(x, "userver-b-50K-75p", 1.5)) },
+  C13: {
+    pass: (r) => set(r, "watpipe-10K-5p", 30000, "throughput_mbps", () => mbpsAt(r, "watpipe-20K-5p", 30000) / 1.38),
+    fail: (r) => chain(r, (x) => scale(x, "watpipe-20K-5p", 0.7), (x) => scale(x, "watpipe-20K-25p", 0.5),
+      (x) => withPoints(x, undefined, (p) => { if (p.series.startsWith("watpipe-20K")) p.iowait_pct = 50; })),
+  },
+  C14: {
+    pass: (r) => r,
+    fail: (r) => profile(r, (row) => {
+      const knot = row.series.startsWith("knot");
+      if (row.category === "data_copying") return 1;
+      if (row.category === "thread_overhead") return knot ? 0 : 10;
+      if (row.category === "event_overhead") return 15;
+      if (row.category === "poll_overhead") return row.series === "userver-nb-30K-4p" ? 1 : 9;
+      if (row.category === "application") return knot ? 1 : 30;
+      return undefined;
+    }),
+  },
+  C15: {
+    pass: (r) => TABLE1_CONFIGS.reduce((x, c) => set(x, c.label, 12000, "reply_rate", () => table1Value("reply_rate", c.label)!), r),
+    fail: (r) => TABLE1_CONFIGS.reduce((x, c) => set(x, c.label, 12000, "reply_rate", () => 20000 - table1Value("reply_rate", c.label)!), r),
+  },
+  C16: { pass: (r) => r, fail: (r) => chain(r, (x) => set(x, KNOT_NB, undefined, "throughput_mbps", (p) => 0.9 * mbpsAt(r, KNOT_C, p.offered_rate)), (x) => set(x, KNOT_B, undefined, "throughput_mbps", (p) => 0.9 * mbpsAt(r, KNOT_C, p.offered_rate))) },
+  C17: { pass: (r) => r, fail: (r) => withPoints(r, undefined, (p) => { p.mean_response_ms = 10; }) },
+  C18: { pass: (r) => withPoints(r, undefined, (p) => { p.verdict = "pass"; }), fail: (r) => set(r, KNOT_C, 6000, "verdict", () => "fail-bytes") },
+};
+
+for (const [id, c] of Object.entries(CASES)) {
+  test(`${id}: reproduced on data that shows it, not reproduced on data that contradicts it`, () => {
+    assert.is(verdictOf(c.pass(base), id), "reproduced");
+    assert.is(verdictOf(c.fail(base), id), "not reproduced");
+  });
+}
+
+test("every claim C1–C18 gets a verdict; without data every claim is not measured", () => {
+  const all = evaluateClaims(base);
+  assert.equal(all.map((c) => c.id), Array.from({ length: 18 }, (_, i) => `C${i + 1}`));
+  const empty = evaluateClaims({ ...base, points: [], profile: [] });
+  assert.ok(empty.every((c) => c.verdict === "not measured"), empty.filter((c) => c.verdict !== "not measured").map((c) => c.id).join());
+});
+
+test("client-bound and failed-server points are not used", () => {
+  const r = set(base, KNOT_B, 15000, "verdict", () => "invalid-client");
+  const c2 = evaluateClaims(r).find((c) => c.id === "C2")!;
+  assert.is(c2.parts[0].ours, "not measured");
+});
+
+test("the report has the summary table, each claim's parts and the closing note", () => {
+  const md = claimsMarkdown(base);
+  assert.match(md, /\| id \| where \| claim \| paper \| ours \| verdict \|/);
+  assert.match(md, /\| C18 \| §3\.4 \|/);
+  assert.match(md, /### C9 — partly reproduced/);
+  assert.match(md, /- Not reproduced: none/);
+  assert.match(md, /k = 0\.1/);
+});
+
+test.run();
