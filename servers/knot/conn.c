@@ -28,6 +28,13 @@ struct conn {
 
 static struct conn *conns;
 
+/* accept's errors that persist until descriptors or memory are freed (others, e.g. a connection reset while it
+ * waited in the listen queue, concern only that connection). */
+static int out_of_resources(int err)
+{
+    return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
 /* Waits for the next connection, favouring existing ones (the paper's Knot-C accept configuration, §7). Idle
  * threads queue on the accept gate, so only one of them at a time is in the poll set for the listening socket.
  * Before the first accept of a scheduler round, the gate holder yields: every thread made runnable by the last
@@ -45,10 +52,13 @@ static st_netfd_t accept_next(void)
         }
         sock = st_accept(knot.listener, NULL, NULL, ST_UTIME_NO_TIMEOUT);
         if (!sock) {
-            /* EMFILE and the like: count it, and let connections finish before trying again. */
-            if (knot.accept_errors++ == 0)
-                fprintf(stderr, "knot: accept: %s\n", strerror(errno));
-            st_usleep(10000);
+            knot.accept_errors++;
+            if (out_of_resources(errno)) {
+                /* Retrying at once would spin: let open connections finish first. */
+                if (knot.accept_starved++ == 0)
+                    fprintf(stderr, "knot: accept: %s (counted in accept_starved from now on)\n", strerror(errno));
+                st_usleep(10000);
+            }
         }
     }
     st_mutex_unlock(knot.accept_gate);

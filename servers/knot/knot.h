@@ -30,6 +30,7 @@ struct knot {
     struct cache *cache;
     struct stats stats;
     uint64_t accept_errors;
+    uint64_t accept_starved; /* accept errors for lack of descriptors or memory */
 };
 
 extern struct knot knot;

@@ -129,6 +129,7 @@ static void print_stats(void)
         json_int(&j, "content_bytes", (long long)ct.bytes);
     }
     json_int(&j, "accept_errors", (long long)knot.accept_errors);
+    json_int(&j, "accept_starved", (long long)knot.accept_starved);
     json_int(&j, "rss_kb", rss_kb());
     stats_print("knot", &knot.stats, stats_now() - started, j.buf);
 }

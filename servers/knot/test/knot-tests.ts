@@ -157,6 +157,29 @@ export function knotSuite(title: string, bin: string): void {
     });
   }
 
+  test("out of descriptors: accept waits instead of failing, and every connection is served once others close", async () => {
+    // 40 descriptors for 100 threads: accept hits EMFILE while 60 clients are connected.
+    const srv = await startServer("prlimit", ["--nofile=40", bin, "--root", files().root, "--addr", "127.0.0.1",
+      "--port", "0", "--threads", "100", "--max-conns", "100", "--cache-fds", "4", "--workers", "2"]);
+    try {
+      const f = files().files[7];
+      expectFile((await fetchOnce(srv.port, get("/" + f.path))).body, f, "first GET"); // now its fd is cached
+      const conns = await Promise.all(Array.from({ length: 60 }, () => Conn.open(srv.port)));
+      const replies = conns.map(async (c) => {
+        await c.send(get("/" + f.path));
+        const r = await c.read({ timeoutMs: 15_000 });
+        c.close(); // frees the server's descriptor for a waiting client
+        return r;
+      });
+      (await Promise.all(replies)).forEach((r) => expectFile(r.body, f, "GET"));
+      const s = await srv.stats();
+      assert.ok(s.accept_starved >= 1, `accept_starved ${s.accept_starved}`);
+      assert.is(s.accepted, 61);
+    } finally {
+      await stopClean(srv);
+    }
+  });
+
   test("knot-b: one open and one sendfile per reply of a new file; switches, polls and poll sets are counted", async () => {
     const srv = await start(bin, ["--variant", "b", "--workers", "4"]);
     try {
