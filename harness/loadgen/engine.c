@@ -14,7 +14,6 @@
 #include "engine.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -95,7 +94,7 @@ struct lg {
 	struct tw_wheel wheel;
 	char *buf;
 	double t0;
-	struct lg_session active;       /* list head */
+	struct lg_session *active;      /* sessions in progress, a doubly linked list */
 	uint64_t nactive, open_conns;
 	struct lg_conn *free_conns;     /* closed during this event batch */
 	struct lg_session *free_sessions;
@@ -239,38 +238,56 @@ static void lg_close_conn(struct lg *g, struct lg_session *s)
 	g->open_conns--;
 }
 
-/* Ends a session: completed, failed (one error of class `cls`), or cut off by the deadline (cls < 0, !ok). */
-static void lg_end_session(struct lg *g, struct lg_session *s, int ok, int cls, double now)
+/* Takes an ended session off the active list; it is freed after the event batch. */
+static void lg_retire(struct lg *g, struct lg_session *s)
 {
-	struct lg_result *r = g->res;
 	tw_cancel(&g->wheel, &s->timer);
-	if (ok) {
-		r->sessions_completed++;
-		r->conns_of_completed += s->conns;
-		g->interval_sessions++;
-		st_hist_add(&r->session_life_us, (uint64_t)((now - s->start) * 1e6));
-	} else if (cls >= 0) {
-		r->sessions_failed++;
-		lg_count_error(r, (enum lg_class)cls);
-		st_hist_add(&r->session_fail_us, (uint64_t)((now - s->start) * 1e6));
-		/* The head request is the one that failed; the rest of its burst went down with it. */
-		for (uint32_t k = s->replied; k < s->issued; k++) {
-			if (k == s->replied && cls == E_CLIENT_TIMO && lg_req_of(g, s, k)->file >= 0)
-				r->by_file[lg_req_of(g, s, k)->file].timeouts++;
-			lg_csv_row(g, s, k, 0, now, k == s->replied ? lg_class_name[cls] : "aborted");
-		}
-	} else {
-		r->sessions_unfinished++;
-		r->unfinished_requests += s->issued - s->replied;
-		for (uint32_t k = s->replied; k < s->issued; k++)
-			lg_csv_row(g, s, k, 0, now, "unfinished");
-	}
 	lg_close_conn(g, s);
-	s->prev->next = s->next;
-	s->next->prev = s->prev;
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		g->active = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
 	g->nactive--;
 	s->next_free = g->free_sessions;
 	g->free_sessions = s;
+}
+
+static void lg_session_done(struct lg *g, struct lg_session *s, double now)
+{
+	struct lg_result *r = g->res;
+	r->sessions_completed++;
+	r->conns_of_completed += s->conns;
+	g->interval_sessions++;
+	st_hist_add(&r->session_life_us, (uint64_t)((now - s->start) * 1e6));
+	lg_retire(g, s);
+}
+
+/* A session fails with one error of class `cls`, charged to the request at the head of its pipeline. */
+static void lg_session_fail(struct lg *g, struct lg_session *s, enum lg_class cls, double now)
+{
+	struct lg_result *r = g->res;
+	r->sessions_failed++;
+	lg_count_error(r, cls);
+	st_hist_add(&r->session_fail_us, (uint64_t)((now - s->start) * 1e6));
+	for (uint32_t k = s->replied; k < s->issued; k++) {
+		const struct lg_req *rq = lg_req_of(g, s, k);
+		if (k == s->replied && cls == E_CLIENT_TIMO && rq->file >= 0)
+			r->by_file[rq->file].timeouts++;
+		lg_csv_row(g, s, k, 0, now, k == s->replied ? lg_class_name[cls] : "aborted");
+	}
+	lg_retire(g, s);
+}
+
+/* The deadline came first: neither completed nor failed. */
+static void lg_session_cut(struct lg *g, struct lg_session *s, double now)
+{
+	g->res->sessions_unfinished++;
+	g->res->unfinished_requests += s->issued - s->replied;
+	for (uint32_t k = s->replied; k < s->issued; k++)
+		lg_csv_row(g, s, k, 0, now, "unfinished");
+	lg_retire(g, s);
 }
 
 static void lg_set_events(struct lg *g, struct lg_conn *c, int want_out)
@@ -310,7 +327,7 @@ static void lg_flush(struct lg *g, struct lg_session *s, double now)
 				lg_set_events(g, c, 1);
 				return;
 			}
-			lg_end_session(g, s, 0, lg_classify(errno), now);
+			lg_session_fail(g, s, lg_classify(errno), now);
 			return;
 		}
 		size_t left = (size_t)w;
@@ -348,7 +365,7 @@ static int lg_open_conn(struct lg *g, struct lg_session *s, double now)
 	struct lg_result *r = g->res;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		lg_end_session(g, s, 0, lg_classify(errno), now);
+		lg_session_fail(g, s, lg_classify(errno), now);
 		return 0;
 	}
 	int one = 1;
@@ -357,7 +374,7 @@ static int lg_open_conn(struct lg *g, struct lg_session *s, double now)
 	struct lg_conn *c = calloc(1, sizeof *c);
 	if (!c) {
 		close(fd);
-		lg_end_session(g, s, 0, E_OTHER, now);
+		lg_session_fail(g, s, E_OTHER, now);
 		return 0;
 	}
 	c->fd = fd;
@@ -377,7 +394,7 @@ static int lg_open_conn(struct lg *g, struct lg_session *s, double now)
 		r->conns_max = g->open_conns;
 	int rc = connect(fd, (const struct sockaddr *)&g->cfg->addr, sizeof g->cfg->addr);
 	if (rc < 0 && errno != EINPROGRESS) {
-		lg_end_session(g, s, 0, lg_classify(errno), now);
+		lg_session_fail(g, s, lg_classify(errno), now);
 		return 0;
 	}
 	c->connecting = rc < 0;
@@ -385,7 +402,7 @@ static int lg_open_conn(struct lg *g, struct lg_session *s, double now)
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | (c->connecting ? EPOLLOUT : 0), .data.ptr = c };
 	if (epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		perror("loadgen: epoll_ctl(ADD)");
-		lg_end_session(g, s, 0, E_OTHER, now);
+		lg_session_fail(g, s, E_OTHER, now);
 		return 0;
 	}
 	if (!c->connecting)
@@ -442,14 +459,14 @@ static void lg_on_timer(struct tw_timer *t, uint64_t now_ms)
 		tw_add(&g->wheel, &s->timer, due); /* progress since it was armed: wait the rest */
 		return;
 	}
-	lg_end_session(g, s, 0, E_CLIENT_TIMO, now);
+	lg_session_fail(g, s, E_CLIENT_TIMO, now);
 }
 
 /* After a reply: next request of the burst, think time, or the end of the session. */
 static void lg_advance(struct lg *g, struct lg_session *s, double now)
 {
 	if (s->replied == s->tmpl->nreqs) {
-		lg_end_session(g, s, 1, -1, now);
+		lg_session_done(g, s, now);
 		return;
 	}
 	const struct sl_burst *b = lg_burst_of(g, s);
@@ -515,7 +532,7 @@ static void lg_received(struct lg *g, struct lg_session *s, const char *data, si
 	struct lg_conn *c = s->conn;
 	while (len > 0 && s->conn == c) {
 		if (s->replied == s->sent) {
-			lg_end_session(g, s, 0, E_OTHER, now); /* bytes nobody asked for */
+			lg_session_fail(g, s, E_OTHER, now); /* bytes nobody asked for */
 			return;
 		}
 		struct lg_reqstate *st = &s->rs[s->replied];
@@ -530,7 +547,7 @@ static void lg_received(struct lg *g, struct lg_session *s, const char *data, si
 		data += used;
 		len -= used;
 		if (res == HR_ERROR) {
-			lg_end_session(g, s, 0, E_OTHER, now);
+			lg_session_fail(g, s, E_OTHER, now);
 			return;
 		}
 		if (res == HR_DONE)
@@ -553,7 +570,7 @@ static void lg_readable(struct lg *g, struct lg_conn *c, double now)
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN)
-				lg_end_session(g, s, 0, lg_classify(errno), now);
+				lg_session_fail(g, s, lg_classify(errno), now);
 			return;
 		}
 		/* The server closed. */
@@ -565,7 +582,7 @@ static void lg_readable(struct lg *g, struct lg_conn *c, double now)
 			if (s->issued > s->replied)
 				lg_push(g, s, now);
 		} else {
-			lg_end_session(g, s, 0, E_CONNRESET, now); /* closed with a request unanswered */
+			lg_session_fail(g, s, E_CONNRESET, now); /* closed with a request unanswered */
 		}
 		return;
 	}
@@ -585,7 +602,7 @@ static void lg_event(struct lg *g, struct epoll_event *ev, double now)
 		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
 		if (err)
-			lg_end_session(g, s, 0, lg_classify(err), now);
+			lg_session_fail(g, s, lg_classify(err), now);
 		else
 			lg_connected(g, s, now);
 		return;
@@ -613,10 +630,10 @@ static void lg_start_session(struct lg *g, uint64_t i, double sched, double now)
 	s->tmpl = tmpl;
 	s->id = i;
 	s->start = now;
-	s->next = g->active.next;
-	s->prev = &g->active;
-	g->active.next->prev = s;
-	g->active.next = s;
+	s->next = g->active;
+	if (g->active)
+		g->active->prev = s;
+	g->active = s;
 	g->nactive++;
 	lg_start_burst(g, s, now);
 }
@@ -697,7 +714,6 @@ int lg_run(const struct lg_config *cfg, struct lg_result *res)
 {
 	struct lg g = { .cfg = cfg, .res = res, .ep = -1 };
 	memset(res, 0, sizeof *res);
-	g.active.next = g.active.prev = &g.active;
 	g.buf = malloc(LG_READ_BUF);
 	g.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (!g.buf || g.ep < 0 || lg_prepare(&g) < 0) {
@@ -762,8 +778,8 @@ int lg_run(const struct lg_config *cfg, struct lg_result *res)
 	}
 	res->interrupted = lg_stop != 0;
 	now = lg_now();
-	while (g.active.next != &g.active)
-		lg_end_session(&g, g.active.next, 0, -1, now);
+	while (g.active)
+		lg_session_cut(&g, g.active, now);
 	lg_free_deferred(&g);
 	getrusage(RUSAGE_SELF, &ru1);
 	res->duration_s = now - g.t0;

@@ -28,7 +28,7 @@ void hr_start(struct hr_parser *p, int is_head, int want_crc)
 	p->crc = (uint32_t)crc32(0L, Z_NULL, 0);
 }
 
-static int hr_error(struct hr_parser *p, const char *why)
+static enum hr_result hr_error(struct hr_parser *p, const char *why)
 {
 	p->error = why;
 	return HR_ERROR;
@@ -42,7 +42,7 @@ static void hr_trim(char *s, size_t *len)
 }
 
 /* Interprets one complete header line whose name and value have been collected. */
-static int hr_header(struct hr_parser *p)
+static enum hr_result hr_header(struct hr_parser *p)
 {
 	if (p->nlen >= sizeof p->name)
 		return HR_MORE; /* longer than any header we care about */
@@ -77,7 +77,7 @@ static int hr_header(struct hr_parser *p)
 }
 
 /* The blank line after the headers: decide how the body is delimited. */
-static int hr_headers_done(struct hr_parser *p)
+static enum hr_result hr_headers_done(struct hr_parser *p)
 {
 	p->keep_alive = p->minor >= 1 ? !p->conn_close : (p->conn_keep && !p->conn_close);
 	if (p->is_head || p->status / 100 == 1 || p->status == 204 || p->status == 304) {
@@ -125,7 +125,7 @@ enum hr_result hr_feed(struct hr_parser *p, const char *data, size_t len, size_t
 		unsigned char c = (unsigned char)data[i++];
 		if (++p->header_bytes > HR_MAX_HEADER)
 			return hr_error(p, "reply header too large");
-		int r = HR_MORE;
+		enum hr_result r = HR_MORE;
 		switch (p->state) {
 		case R_VERSION:
 			if (c != (unsigned char)version[p->pos])

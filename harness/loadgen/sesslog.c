@@ -120,13 +120,17 @@ int sl_parse(const char *path, double default_think_s, struct sl_log *log, char 
 			sl_fail(err, errlen, path, lineno, "bad URI '%.100s' (want an absolute path without control characters)", tok);
 			goto out;
 		}
+		if (log->nreqs >= UINT32_MAX - 1) {
+			sl_fail(err, errlen, path, lineno, "too many requests");
+			goto out;
+		}
 		int new_burst = !in_session || (line[0] != ' ' && line[0] != '\t');
 		if (!in_session) {
 			struct sl_session *s = sl_push((void **)&log->sessions, &log->nsessions, &scap, sizeof *s);
 			if (!s)
 				goto oom;
-			s->first_burst = log->nbursts;
-			s->first_req = log->nreqs;
+			s->first_burst = (uint32_t)log->nbursts;
+			s->first_req = (uint32_t)log->nreqs;
 			in_session = 1;
 		}
 		struct sl_session *sess = &log->sessions[log->nsessions - 1];
@@ -134,7 +138,7 @@ int sl_parse(const char *path, double default_think_s, struct sl_log *log, char 
 			struct sl_burst *b = sl_push((void **)&log->bursts, &log->nbursts, &bcap, sizeof *b);
 			if (!b)
 				goto oom;
-			b->first = log->nreqs;
+			b->first = (uint32_t)log->nreqs;
 			b->think_s = default_think_s;
 			sess->nbursts++;
 		}
