@@ -61,7 +61,10 @@ export function readCsv(path: string): CsvRow[] {
 }
 
 /** Runs the load generator (the ASan build unless told otherwise) with --json and --csv files in `dir`. */
-export function runLoadgen(args: string[], opts: { dir: string; asan?: boolean; tag?: string; bin?: string[] }): Promise<RunResult> {
+export function runLoadgen(
+  args: string[],
+  opts: { dir: string; asan?: boolean; tag?: string; bin?: string[]; sigtermAfterMs?: number },
+): Promise<RunResult> {
   const tag = opts.tag ?? "run";
   const json = join(opts.dir, `${tag}.json`), csv = join(opts.dir, `${tag}.csv`);
   const bin = opts.asan === false ? LOADGEN : LOADGEN_ASAN;
@@ -76,7 +79,9 @@ export function runLoadgen(args: string[], opts: { dir: string; asan?: boolean; 
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     child.on("error", reject);
+    const timer = opts.sigtermAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGTERM"), opts.sigtermAfterMs);
     child.on("close", (code, signal) => {
+      clearTimeout(timer);
       const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
       let parsed: any, rows: CsvRow[] = [];
       try {

@@ -147,6 +147,17 @@ test("the process ends by its deadline (sessions/rate + timeout + grace), leavin
   assert.is(errorsOf(r).total, 0);
 });
 
+test("SIGTERM stops the run early and still writes the summary", async () => {
+  const path = writeLog(tmp.path, "sigterm.wsesslog", "/d/class0_0 think=30\n/d/class0_1\n");
+  const r = await runLoadgen(["--server", "127.0.0.1", "--port", String(server.port), "--wsesslog", path, "--rate", "10", "--sessions", "100"], { dir: tmp.path, tag: "sigterm", sigtermAfterMs: 700 });
+  assert.is(r.code, 0, r.stderr);
+  assert.ok(r.elapsedS < 3, `ran ${r.elapsedS} s`);
+  assert.is(r.json.interrupted, true);
+  assert.ok(r.json.sessions.started >= 3 && r.json.sessions.started < 100);
+  assert.is(r.json.unfinished.sessions, r.json.sessions.started);
+  assert.match(r.stdout, /\(interrupted\)/);
+});
+
 test("--duration sets the number of sessions; --start-at delays the start to an agreed wall-clock time", async () => {
   const startAt = Date.now() + 1500;
   const [a, b] = await Promise.all([

@@ -84,6 +84,42 @@ static void test_reply(void)
 	CHECK(hr_eof(&q) == HR_ERROR);
 }
 
+/* Random bytes in random chunks, and mutations of a valid reply: the parser must never misbehave (ASan watches). */
+static void test_reply_random(void)
+{
+	const char *valid = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: keep-alive\r\n\r\nbody";
+	char buf[256];
+	srand(42);
+	for (int iter = 0; iter < 200000; iter++) {
+		size_t len = (size_t)(rand() % (int)sizeof buf);
+		if (iter % 2) {
+			len = strlen(valid);
+			memcpy(buf, valid, len);
+			for (int m = rand() % 4; m >= 0; m--)
+				buf[rand() % (int)len] = (char)(rand() % 256);
+		} else {
+			for (size_t i = 0; i < len; i++)
+				buf[i] = (char)(rand() % 256);
+		}
+		struct hr_parser p;
+		hr_start(&p, rand() % 2, 1);
+		size_t off = 0;
+		while (off < len) {
+			size_t n = 1 + (size_t)(rand() % 16), used = 0;
+			if (n > len - off)
+				n = len - off;
+			enum hr_result r = hr_feed(&p, buf + off, n, &used);
+			CHECK(used <= n);
+			off += used;
+			if (r == HR_ERROR)
+				break;
+			if (r == HR_DONE)
+				hr_start(&p, 0, 1);
+		}
+		hr_eof(&p);
+	}
+}
+
 static int fired[16];
 static uint64_t fired_at[16];
 static struct tw_timer timers[16];
@@ -212,6 +248,7 @@ static void test_sesslog(void)
 int main(void)
 {
 	test_reply();
+	test_reply_random();
 	test_timer();
 	test_hist();
 	test_sesslog();
