@@ -44,14 +44,16 @@ export function processTree(pid: number): number[] {
   return out;
 }
 
-export interface TreeCounters { ctxSwitches: number; cpuTicks: number }
+export interface TreeCounters { ctxSwitches: number; cpuTicks: number; tids: number[] }
 
 /** Kernel context switches (voluntary + involuntary, every thread) and CPU ticks (user + system) of a process tree. */
 export function treeCounters(pid: number): TreeCounters {
   let ctx = 0, ticks = 0;
+  const tids: number[] = [];
   for (const p of processTree(pid)) {
     try {
       for (const t of readdirSync(`/proc/${p}/task`)) {
+        tids.push(Number(t));
         const status = readFileSync(`/proc/${p}/task/${t}/status`, "utf8");
         for (const m of status.matchAll(/^(?:voluntary|nonvoluntary)_ctxt_switches:\s+(\d+)/gm)) ctx += Number(m[1]);
       }
@@ -60,7 +62,7 @@ export function treeCounters(pid: number): TreeCounters {
       ticks += Number(stat[11]) + Number(stat[12]); // utime, stime (fields 14, 15)
     } catch { /* exited meanwhile */ }
   }
-  return { ctxSwitches: ctx, cpuTicks: ticks };
+  return { ctxSwitches: ctx, cpuTicks: ticks, tids };
 }
 
 export interface CoreTimes { busy: number; iowait: number; total: number }

@@ -32,11 +32,18 @@ export const KERNEL_RULES: Array<{ category: Category; section: Section; pattern
     pattern: /^(entry_SYSCALL\w*|do_syscall_64|syscall_\w+|__x64_sys_\w+|__se_sys_\w+|__do_sys_\w+|x64_sys_call|native_\w+|__native_\w+|pv_native_\w+|irq_\w+|__irq_\w+|do_IRQ|common_interrupt|asm_\w+|sysvec_\w+|__sysvec_\w+|apic_\w+|x2apic_\w+|lapic_\w+|hrtimer_\w+|__hrtimer_\w+|tick_\w+|__tick_\w+|ktime_\w+|read_tsc|clockevents_\w+|timekeeping_\w+|__softirqentry\w*|__do_softirq|do_softirq\w*|handle_softirqs|__irq_exit\w*|irq_exit\w*|_raw_\w+|raw_\w+|__pv_\w+|pv_\w+|__raw_\w+|queued_spin_\w+|native_queued_\w+|preempt_\w+|__preempt_\w+|rcu_\w+|__rcu_\w+|__call_rcu\w*|call_rcu\w*|jiffies\w*|srcu_\w+|__srcu_\w+|exit_to_user_mode\w*|__exit_to_user_mode\w*|syscall_exit_\w+|restore_regs_\w+|swapgs_\w+|entry_\w+|mutex_\w+|__mutex_\w+|down_\w+|up_\w+|rwsem_\w+|__rwsem_\w+|futex_\w+|__futex_\w+|do_futex|get_futex_\w+|hash_futex|signal_\w+|__send_signal\w*|do_send_sig_info|kill_\w+|timer_\w+|__timer_\w+|run_timer_\w+|__run_timers|call_timer_fn|mod_timer|__mod_timer|add_timer|del_timer\w*|cgroup_\w+|__cgroup_\w+|css_\w+|task_\w+|__task_\w+|get_task_\w+|put_task_\w+|do_exit|do_group_exit|copy_process|kernel_clone|wake_q_\w+|local_\w+|__local_\w+|cpuidle_\w+|default_idle\w*|do_idle|arch_\w+|__arch_\w+|x86_\w+|fpu_\w+|__fpu_\w+|switch_fpu_\w+|restore_fpregs\w*|fpregs_\w+|audit_\w+|__audit_\w+|seccomp_\w+|__secure_computing|housekeeping_\w+|clock_\w+|posix_\w+|hrtimer|nohz_\w+|smp_\w+|__smp_\w+|flush_smp_\w+|generic_exec_\w+|llist_\w+|do_nanosleep|kthread\w*|worker_thread|process_one_work|queue_work\w*|__queue_work|insert_work|ret_from_fork\w*|schedule_tail)/ },
 ];
 
-/** User-space code of our servers, by the source folder its function lives in (a path relative to the repo). */
+/** Functions whose file holds more than one kind of code: WatPipe's stage loops that select and dispatch are its event
+ *  handling, though they live beside the request code in pipeline.cc. Checked before the folders. */
+export const USER_FUNCTION_RULES: Array<{ category: Category; pattern: RegExp }> = [
+  { category: "event_overhead", pattern: /(^|::)Pipeline::(select_stage|read_stage|accept_stage|expire_idle)$/ },
+];
+
+/** User-space code of our servers, by the source file its function lives in (a path relative to the repo). */
 export const USER_FOLDER_RULES: Array<{ category: Category; folder: RegExp }> = [
   { category: "thread_overhead", folder: /^servers\/knot\/runtime\// },                  // Knot's Capriccio-like runtime
-  { category: "event_overhead", folder: /^servers\/(userver|common)\/ev[^/]*$/ },       // userver's event loop backends
-  { category: "event_overhead", folder: /^servers\/watpipe\/[^/]*(select|fdset)[^/]*$/ }, // WatPipe's select and fd-set merging
+  { category: "thread_overhead", folder: /^servers\/userver\/futex\.c$/ },                // shared-SYMPED's lock
+  { category: "event_overhead", folder: /^servers\/(userver|common)\/ev[^/]*$/ },       // userver's event loop and backends
+  { category: "event_overhead", folder: /^servers\/watpipe\/(fdset|handoff)\.[ch]\w*$/ }, // WatPipe's fd sets and their merging
   { category: "application", folder: /^servers\// },
 ];
 
@@ -53,6 +60,7 @@ export const LIB_RULES: Array<{ dso: RegExp; symbol?: RegExp; section: Section; 
   { dso: /libc[.-]|libpthread/, symbol: /^(pthread_|__pthread_|__lll_|lll_|___pthread_|__futex|futex_|sem_|__new_sem_|start_thread|__GI___pthread|__nptl_)/,
     section: "user", category: "thread_overhead" },
   { dso: /libc[.-]|libpthread|libstdc\+\+|libgcc_s/, section: "libc", category: "libc_total" },
+  { dso: /libhttp_parser\.so/, section: "user", category: "application" },   // the servers' shared HTTP parser
 ];
 
 /** Samples of the idle loop (task 0 in an idle routine) are not server CPU time: counted apart, excluded from the

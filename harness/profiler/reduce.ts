@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative, basename } from "node:path";
 import {
-  KERNEL_RULES, USER_FOLDER_RULES, USER_PREFIX_RULES, LIB_RULES, IDLE_TID, IDLE_SYMBOL, KERNEL_CATEGORIES, USER_CATEGORIES,
+  KERNEL_RULES, USER_FUNCTION_RULES, USER_FOLDER_RULES, USER_PREFIX_RULES, LIB_RULES, IDLE_TID, IDLE_SYMBOL, KERNEL_CATEGORIES, USER_CATEGORIES,
   type Category, type Section,
 } from "./categories.ts";
 
@@ -56,6 +56,8 @@ export interface Classified { section: Section; category: Category }
 /** Category of one user-space function of server binary `server` (its basename, e.g. knot). */
 function userCategory(server: string, symbol: string, index: SourceIndex): Category {
   const name = cleanSymbol(symbol);
+  const fn = USER_FUNCTION_RULES.find((r) => r.pattern.test(name));
+  if (fn) return fn.category;
   const files = index.get(name) ?? index.get(name.split("::").pop() ?? name) ?? [];
   // A name defined in several servers: prefer this server's own sources, then the shared core.
   const file = files.find((f) => f.startsWith(`servers/${server}/`)) ?? files.find((f) => f.startsWith("servers/common/")) ?? files[0];
@@ -83,19 +85,23 @@ export function classify(s: Sample, serverBins: readonly string[], index: Source
 export interface ProfileRow { section: Section; category: string; pct: number }
 
 export interface Reduction {
-  samples: number;       // non-idle samples, the 100%
+  samples: number;       // non-idle samples of the server host, the 100%
   idleSamples: number;
+  foreignSamples: number; // samples of processes outside the server host that ran on its core (a shared machine)
   rows: ProfileRow[];    // every Table 1 category and the section totals; categories sum to 100
   unmatchedKernel: Array<{ symbol: string; samples: number }>; // the "others" bucket, to review the mapping
 }
 
-/** Percentages of non-idle samples per category, with the section totals of Table 1. */
-export function reduce(samples: Sample[], serverBins: readonly string[], index: SourceIndex): Reduction {
+/** Percentages of non-idle samples per category, with the section totals of Table 1. `isHostTask` tells the server
+ *  host's threads from other processes that happened to run on its core (task 0, interrupts and idle, is the host's). */
+export function reduce(samples: Sample[], serverBins: readonly string[], index: SourceIndex,
+  isHostTask: (tid: number) => boolean = () => true): Reduction {
   const counts = new Map<string, number>();
   const unmatched = new Map<string, number>();
-  let idle = 0, n = 0;
+  let idle = 0, n = 0, foreign = 0;
   for (const s of samples) {
     if (s.tid === IDLE_TID && IDLE_SYMBOL.test(cleanSymbol(s.symbol))) { idle++; continue; }
+    if (s.tid !== IDLE_TID && !isHostTask(s.tid)) { foreign++; continue; }
     n++;
     const c = classify(s, serverBins, index);
     const key = `${c.section}/${c.category}`;
@@ -118,7 +124,7 @@ export function reduce(samples: Sample[], serverBins: readonly string[], index: 
   rows.push({ section: "libc", category: "libc_total", pct: pct("libc/libc_total") });
   rows.push({ section: "other", category: "other_total", pct: pct("other/other_total") });
   const unmatchedKernel = [...unmatched].map(([symbol, c]) => ({ symbol, samples: c })).sort((a, b) => b.samples - a.samples);
-  return { samples: n, idleSamples: idle, rows, unmatchedKernel };
+  return { samples: n, idleSamples: idle, foreignSamples: foreign, rows, unmatchedKernel };
 }
 
 /** The sum of the leaf categories (not the section totals): 100 when every sample was classified. */

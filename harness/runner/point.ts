@@ -243,7 +243,11 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
       clients.push({ host: g.id, expectedSessions: g.expected,
         summary: w ? { ...summary, sessions: { ...summary.sessions, started: w.sessions }, by_file: w.byFile } : summary });
     }
-    if (existsSync(perfData)) profile = await profilePoint(env, spec, perfData, rawDir);
+    if (existsSync(perfData)) {
+      // the server host's threads: the server's process tree (seen at both ends of the window) and its vmstat
+      const tids = new Set([...(measured?.t0?.tids ?? []), ...(measured?.t1?.tids ?? [])]);
+      profile = await profilePoint(env, spec, perfData, rawDir, tids.size ? tids : null);
+    }
   } catch (e) {
     if (!failures.length) failures.push(`point failed: ${(e as Error).message}`);
   } finally {
@@ -258,11 +262,14 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
   return { row, profile, verification };
 }
 
-async function profilePoint(env: PointEnv, spec: PointSpec, perfData: string, rawDir: string): Promise<ProfileCsvRow[]> {
+async function profilePoint(env: PointEnv, spec: PointSpec, perfData: string, rawDir: string, tids: Set<number> | null): Promise<ProfileCsvRow[]> {
   const out = await run(["perf", "script", "-i", perfData, "-F", "comm,tid,cpu,ip,sym,dso"], 300_000);
-  const red = reduce(parsePerfScript(out.stdout), [spec.config.server], env.sourceIndex);
-  writeFileSync(join(rawDir, "profile.json"), JSON.stringify({ samples: red.samples, idleSamples: red.idleSamples, rows: red.rows,
-    unmatchedKernel: red.unmatchedKernel.slice(0, 40) }, null, 2) + "\n");
+  const samples = parsePerfScript(out.stdout);
+  // vmstat runs in the server host too; its threads come and go, so it is known by name
+  const vmstatTids = new Set(samples.filter((s) => s.comm === "vmstat").map((s) => s.tid));
+  const red = reduce(samples, [spec.config.server], env.sourceIndex, tids ? (t) => tids.has(t) || vmstatTids.has(t) : undefined);
+  writeFileSync(join(rawDir, "profile.json"), JSON.stringify({ samples: red.samples, idleSamples: red.idleSamples,
+    foreignSamples: red.foreignSamples, rows: red.rows, unmatchedKernel: red.unmatchedKernel.slice(0, 40) }, null, 2) + "\n");
   return red.rows.map((x) => ({ run_id: env.runId, series: spec.config.label, section: x.section, category: x.category, pct: x.pct }));
 }
 

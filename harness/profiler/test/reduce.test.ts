@@ -49,6 +49,8 @@ test("user space is split by the source folder of the function", () => {
     assert.is(c("serve_conn", "/r/servers/bin/knot").category, "application");
     assert.is(c("ev_poll_wait", "/r/servers/bin/userver").category, "event_overhead");
     assert.is(c("FdSet::merge(FdSet const&)", "/r/servers/bin/watpipe").category, "event_overhead");
+    assert.is(c("watpipe::Pipeline::select_stage()", "/r/servers/bin/watpipe").category, "event_overhead");
+    assert.is(c("http_parser_execute", "/usr/lib/x86_64-linux-gnu/libhttp_parser.so.2.9.4").category, "application");
     assert.is(c("st_poll", "/usr/lib/x86_64-linux-gnu/libst.so.1").category, "thread_overhead");
     assert.is(c("pthread_mutex_lock", "/usr/lib/x86_64-linux-gnu/libc.so.6").category, "thread_overhead");
     assert.is(c("__memmove_evex_unaligned_erms", "/usr/lib/x86_64-linux-gnu/libc.so.6").category, "libc_total");
@@ -65,6 +67,11 @@ test("user space is split by the source folder of the function", () => {
       "swapper 0 [001] ffff1 pv_native_safe_halt ([kernel.kallsyms])\nswapper 0 [001] ffff2 tcp_v4_rcv ([kernel.kallsyms])\n"), [], index);
     assert.is(r.idleSamples, 1);
     assert.is(pctOf(r.rows, "networking"), 100);
+    // another process on the server's core (a shared machine) is left out of the 100%
+    const mixed = reduce(parsePerfScript("knot 7 [001] 1 rt_switch (/r/servers/bin/knot)\ncc1 99 [001] 2 tcp_v4_rcv ([kernel.kallsyms])\n"),
+      ["knot"], index, (tid) => tid === 7);
+    assert.is(mixed.foreignSamples, 1);
+    assert.is(pctOf(mixed.rows, "thread_overhead"), 100);
   } finally {
     rmSync(repo, { recursive: true, force: true });
   }
