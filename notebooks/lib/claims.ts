@@ -2,7 +2,7 @@
 import { captionLines } from "./figures.js";
 import { parseLabel } from "./labels.js";
 import { CLAIMS, FIGURE7_SERIES, TABLE1_CONFIGS, paperValue, table1Value } from "./paper.js";
-import { figurePoints, measuresServer, nearRate, VERDICTS, type Point, type Results } from "./results.js";
+import { figurePoints, measuresServer, nearRate, RATE_TOLERANCE, unprofiled, VERDICTS, type Point, type Results } from "./results.js";
 import {
   checkVerification, combine, cpuTolerance, effectRule, equivalentRule, EQUIVALENT_SHARE, IOWAIT_FLOOR_POINTS, levelRule, mbpsTolerance, num, pct, relationsRule, relative,
   type Measured, type Part, type Relation, type Verdict,
@@ -31,9 +31,9 @@ const SPED = "userver-nb-30K-1p";
 
 type NumberField = "throughput_mbps" | "mean_response_ms" | "iowait_pct" | "mean_interest_set" | "reply_rate";
 
-/** Valid points (measuring the server, field present) of one series. */
+/** Valid points (measuring the server, field present, not profiled for Table 1) of one series. */
 function seriesPoints(r: Results, label: string, field: NumberField = "throughput_mbps"): Point[] {
-  return r.points.filter((p) => p.series === label && measuresServer(p) && !Number.isNaN(p[field]));
+  return r.points.filter((p) => p.series === label && measuresServer(p) && unprofiled(p) && !Number.isNaN(p[field]));
 }
 
 /** Mean of a field over a series' points at a rate (repeated points are averaged). */
@@ -52,7 +52,7 @@ export function peak(r: Results, label: string): Measured | undefined {
 
 /** Mean throughput past saturation (offered rate ≥ SUSTAINED_FROM_RATE). */
 export function sustained(r: Results, label: string): Measured | undefined {
-  const ps = seriesPoints(r, label).filter((p) => p.offered_rate >= SUSTAINED_FROM_RATE * 0.95);
+  const ps = seriesPoints(r, label).filter((p) => p.offered_rate >= SUSTAINED_FROM_RATE * (1 - RATE_TOLERANCE));
   return ps.length ? { value: ps.reduce((s, p) => s + p.throughput_mbps, 0) / ps.length, points: ps } : undefined;
 }
 
@@ -288,7 +288,7 @@ function claimC15(r: Results): Part[] {
 }
 
 function claimC16(r: Results): Part[] {
-  const rates = [...new Set(seriesPoints(r, KNOT_C).map((p) => p.offered_rate))].filter((x) => x >= 12500 * 0.95 && x <= 30000 * 1.05).sort((a, b) => a - b);
+  const rates = [...new Set(seriesPoints(r, KNOT_C).map((p) => p.offered_rate))].filter((x) => x >= 12500 * (1 - RATE_TOLERANCE) && x <= 30000 * (1 + RATE_TOLERANCE)).sort((a, b) => a - b);
   return (["knot-nb", "knot-b"] as const).map((variant): Part => {
     const label = variant === "knot-nb" ? KNOT_NB : KNOT_B;
     const lo = paperValue(`${variant}-vs-knot-c-low`).value, hi = paperValue(`${variant}-vs-knot-c-high`).value;
@@ -310,14 +310,14 @@ function claimC17(r: Results): Part[] {
   const rising = FIGURE7_SERIES.filter((l) => l !== UNB);
   const rise = rising.map((l): Relation => {
     const ps = seriesPoints(r, l, "mean_response_ms");
-    const below = ps.filter((p) => p.offered_rate <= 10000 * 1.05).sort((a, b) => b.offered_rate - a.offered_rate)[0];
-    const past = ps.filter((p) => p.offered_rate >= 15000 * 0.95).sort((a, b) => a.offered_rate - b.offered_rate)[0];
+    const below = ps.filter((p) => p.offered_rate <= 10000 * (1 + RATE_TOLERANCE)).sort((a, b) => b.offered_rate - a.offered_rate)[0];
+    const past = ps.filter((p) => p.offered_rate >= 15000 * (1 - RATE_TOLERANCE)).sort((a, b) => a.offered_rate - b.offered_rate)[0];
     if (!below || !past) return { text: l, holds: undefined, points: [] };
     const ratio = past.mean_response_ms / below.mean_response_ms;
     return { text: `${l} ×${ratio.toFixed(1)}`, holds: ratio >= SHARP_RISE, points: [below, past] };
   });
   const meanPast = (l: string): Measured | undefined => {
-    const ps = seriesPoints(r, l, "mean_response_ms").filter((p) => p.offered_rate >= 15000 * 0.95);
+    const ps = seriesPoints(r, l, "mean_response_ms").filter((p) => p.offered_rate >= 15000 * (1 - RATE_TOLERANCE));
     return ps.length ? { value: ps.reduce((s, p) => s + p.mean_response_ms, 0) / ps.length, points: ps } : undefined;
   };
   const wide = [UB, SHARED, UNB], narrow = [KNOT_C, KNOT_NB, KNOT_B, WATPIPE];
@@ -356,7 +356,7 @@ const cell = (s: string) => s.replace(/\|/g, "\\|");
 /** The claims report as Markdown: a summary table, each claim's parts with their rules, and a closing note. */
 export function claimsMarkdown(results: Results): string {
   const claims = evaluateClaims(results);
-  const summary = claims.map((c) => `| ${c.id} | ${c.where} | ${cell(c.claim)} | ${cell(c.parts.map((p) => p.paper).join("; "))} | ${cell(c.parts.map((p) => p.ours).join("; "))} | **${c.verdict}** |`);
+  const summary = claims.map((c) => `| ${c.id} | ${c.where} | ${cell(c.claim)} | ${cell(c.parts.map((p) => p.paper).join("; "))} | ${cell(c.parts.map((p) => p.summary ?? p.ours).join("; "))} | **${c.verdict}** |`);
   const details = claims.flatMap((c) => [
     `### ${c.id} — ${c.verdict}`, "", `${c.claim} (${c.where})`, "",
     ...c.parts.map((p) => `- ${p.what}: ours ${p.ours}; paper ${p.paper} → **${p.verdict}** (${p.rule})`), "",

@@ -46,14 +46,45 @@ export function describeFields(obj: Record<string, unknown> | undefined, maxFiel
   return out.length > maxFields ? `${out.slice(0, maxFields).join(", ")}, …` : out.join(", ") || "not recorded";
 }
 
+/** The value at a dotted path of a JSON object, or undefined. */
+function lookup(obj: unknown, path: string): unknown {
+  return path.split(".").reduce<unknown>((o, key) => (o !== null && typeof o === "object" ? (o as Record<string, unknown>)[key] : undefined), obj);
+}
+
+/**
+ * The testbed in a few words, from the env report the runner stores in run.json (schema webarch-testbed-report/1);
+ * any other shape is described field by field.
+ */
+export function describeTestbed(testbed: Record<string, unknown> | undefined): string {
+  const server = (key: string) => lookup(testbed, `report.testbed.server.${key}`);
+  const number = (v: unknown, scale = 1, unit = "") => (typeof v === "number" ? `${+(v / scale).toPrecision(3)}${unit}` : undefined);
+  const facts = [
+    typeof testbed?.kind === "string" ? `${testbed.kind} testbed` : undefined,
+    number(server("cores"), 1, " server core(s)"),
+    number(server("cpuQuota.fractionOfCore") ?? testbed?.quota, 1, " of a core (CPU quota)"),
+    number(server("memoryLimitBytes"), 2 ** 30, " GiB memory"),
+    number(server("diskThrottle.readIops"), 1, " disk reads/s"),
+    number(server("diskThrottle.readBps"), 1e6, " MB/s disk"),
+    typeof lookup(testbed, "report.machine.kernelRelease") === "string" ? `Linux ${lookup(testbed, "report.machine.kernelRelease")}` : undefined,
+    lookup(testbed, "report.machine.cpuModelName") as string | undefined,
+  ].filter((f): f is string => typeof f === "string");
+  return facts.length > 1 ? facts.join(", ") : describeFields(testbed);
+}
+
 /** The caption every figure carries: which run, k, the calibration and the testbed. */
 export function captionLines(run: RunInfo, width = 115): string[] {
   const id = run.run_id ?? "unnamed run";
-  const commit = run.commit ? `, commit ${String(run.commit).slice(0, 10)}` : "";
+  const commit = (run.commit ?? lookup(run, "git.commit")) as string | undefined;
+  const facts = [
+    `profile ${run.profile ?? "?"}`,
+    run.status ? `status ${run.status}` : "",
+    commit ? `commit ${commit.slice(0, 10)}${lookup(run, "git.dirty") ? " (dirty)" : ""}` : "",
+  ].filter(Boolean).join(", ");
+  const calibration = typeof run.calibration === "string" ? run.calibration : describeFields(run.calibration);
   return [
-    ...wrap(`Ours: ${id} (profile ${run.profile ?? "?"}${commit}), k = ${run.k}: rates and throughput in paper units (testbed value ÷ k).`, width),
-    ...wrap(`Calibration: ${describeFields(run.calibration)}.`, width),
-    ...wrap(`Testbed: ${describeFields(run.testbed)}.`, width),
+    ...wrap(`Ours: ${id} (${facts}), k = ${run.k}: rates and throughput in paper units (testbed value ÷ k).`, width),
+    ...wrap(`Calibration: ${calibration}.`, width),
+    ...wrap(`Testbed: ${describeTestbed(run.testbed)}.`, width),
   ];
 }
 

@@ -37,9 +37,11 @@ export interface ProfileRow {
 export interface RunInfo {
   run_id?: string;
   commit?: string;
+  status?: string;
   profile?: string;
   k: number;
-  calibration?: Record<string, unknown>;
+  /** The calibration's record, or a word such as "uncalibrated". */
+  calibration?: Record<string, unknown> | string;
   testbed?: Record<string, unknown>;
   started?: string;
   ended?: string;
@@ -94,24 +96,36 @@ export function readResults(dir: string): Results {
   return { dir, run, points: readPoints(join(dir, "points.csv")), profile };
 }
 
+type Experiment = number | "table1" | "peers";
+
 /**
- * The figures a point belongs to. The `figure` field may name several ("3;7"), as numbers or "fig7"/"figure-7";
- * Table 1 is "table1" (returned as "table1").
+ * The experiments a point belongs to: the runner writes "fig7", "table1" or "peers"; numbers, "figure-7" and lists
+ * ("3;7") are read too.
  */
-export function figuresOf(p: Point): (number | "table1")[] {
+export function figuresOf(p: Point): Experiment[] {
   return p.figure
     .split(/[;,|+\s]+/)
     .filter(Boolean)
-    .flatMap((t): (number | "table1")[] => {
+    .flatMap((t): Experiment[] => {
       if (/^(table|t)[-_ ]?1$/i.test(t)) return ["table1"];
+      if (/^peers?$/i.test(t)) return ["peers"];
       const m = /^(?:fig(?:ure)?[-_ ]?)?(\d+)$/i.exec(t);
       return m ? [Number(m[1])] : [];
     });
 }
 
-/** Points drawn in Figure n. Figure 8 shows the response times of Figure 7's runs (§8). */
+/**
+ * Points drawn in Figure n. Figure 8 shows the response times of Figure 7's runs (§8); the peers (nginx, not in
+ * the paper) are drawn beside Figure 7's configurations in both.
+ */
 export function figurePoints(points: Point[], n: number): Point[] {
-  return points.filter((p) => figuresOf(p).some((f) => f === n || (n === 8 && f === 7)));
+  const wanted: Experiment[] = n === 7 || n === 8 ? [7, 8, "peers"] : [n];
+  return points.filter((p) => figuresOf(p).some((f) => wanted.includes(f)));
+}
+
+/** Points of the tuning and comparison experiments: Table 1's are profiled (perf costs CPU) and serve Table 1 only. */
+export function unprofiled(p: Point): boolean {
+  return figuresOf(p).some((f) => f !== "table1");
 }
 
 /** A point measures the server unless the client was the bottleneck or the server failed. */
@@ -119,8 +133,8 @@ export function measuresServer(p: Point): boolean {
   return p.verdict !== "invalid-client" && p.verdict !== "server-failed";
 }
 
-/** How close an offered rate must be to a named rate to count as measured at it (relative). */
-export const RATE_TOLERANCE = 0.05;
+/** How close an offered rate must be to a named rate to count as measured at it (relative; the paper's grid steps by 2,500). */
+export const RATE_TOLERANCE = 0.01;
 
 export function nearRate(p: Point, rate: number): boolean {
   return Math.abs(p.offered_rate - rate) <= RATE_TOLERANCE * rate;

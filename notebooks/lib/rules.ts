@@ -17,6 +17,8 @@ export interface Part {
   verdict: Verdict;
   /** The rule, with its thresholds, in words. */
   rule: string;
+  /** A short form of `ours` for the summary table (relations: how many hold). */
+  summary?: string;
 }
 
 /** A relative effect (e.g. +18%) is reproduced within max(5 points, a third of the paper's effect). */
@@ -104,7 +106,8 @@ export function relationsRule(what: string, relations: Relation[], paper: string
   const held = measured.filter((r) => r.holds).length;
   const verdict: Verdict = held === relations.length ? "reproduced" : 2 * held >= relations.length ? "partly reproduced" : "not reproduced";
   const ours = relations.map((r) => `${r.holds === undefined ? "?" : r.holds ? "✓" : "✗"} ${r.text}`).join("; ");
-  return checkVerification({ what, ours, paper, verdict, rule }, measured.flatMap((r) => r.points));
+  const summary = `${held} of ${relations.length} hold`;
+  return checkVerification({ what, ours, paper, verdict, rule, summary }, measured.flatMap((r) => r.points));
 }
 
 /** A claim's verdict from its parts: reproduced only if every part is; not reproduced if no measured part is even partly. */

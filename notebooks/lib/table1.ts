@@ -2,7 +2,7 @@
 import { stringify } from "csv-stringify/sync";
 import { captionLines } from "./figures.js";
 import { TABLE1, TABLE1_CONFIGS, TABLE1_RATE } from "./paper.js";
-import { figuresOf, measuresServer, nearRate, type Point, type ProfileRow, type Results } from "./results.js";
+import { figuresOf, measuresServer, nearRate, RATE_TOLERANCE, type Point, type ProfileRow, type Results } from "./results.js";
 
 /** Table 1's totals and the profile section each sums. */
 const SECTION_OF_TOTAL: Record<string, string> = {
@@ -42,7 +42,7 @@ export function profileRows(profile: ProfileRow[], label: string, rate = TABLE1_
   return profile.filter((r) => {
     if (r.series === label) return rate === TABLE1_RATE;
     const [l, at] = r.series.split("@");
-    return l === label && Math.abs(Number(at) - rate) <= 0.05 * rate;
+    return l === label && Math.abs(Number(at) - rate) <= RATE_TOLERANCE * rate;
   });
 }
 

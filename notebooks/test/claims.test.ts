@@ -46,7 +46,7 @@ const CASES: Record<string, { pass: (r: Results) => Results; fail: (r: Results) 
       (x) => set(x, "knot-b-40K-50w", undefined, "throughput_mbps", () => 1000), (x) => set(x, "knot-b-20K-50w", undefined, "mean_interest_set", (p) => 1e6 / p.offered_rate)),
   },
   C10: {
-    pass: (r) => ({ ...r, points: [...r.points, ...r.points.filter((p) => p.series === "userver-nb-30K-4p" && p.figure === "4;7").map((p) => ({ ...p, series: "userver-nb-30K-6p", procs_or_workers: 6, figure: "4" }))] }),
+    pass: (r) => ({ ...r, points: [...r.points, ...r.points.filter((p) => p.series === "userver-nb-30K-4p" && p.figure === "fig4").map((p) => ({ ...p, series: "userver-nb-30K-6p", procs_or_workers: 6, figure: "4" }))] }),
     fail: (r) => chain(r, (x) => set(x, "userver-nb-30K-2p", undefined, "throughput_mbps", (p) => 0.9 * mbpsAt(r, "userver-nb-30K-1p", p.offered_rate)),
       (x) => withPoints(x, undefined, (p) => { if (p.series.startsWith("userver-nb-30K")) p.iowait_pct = 60; })),
   },
@@ -73,9 +73,16 @@ const CASES: Record<string, { pass: (r: Results) => Results; fail: (r: Results) 
     pass: (r) => TABLE1_CONFIGS.reduce((x, c) => set(x, c.label, 12000, "reply_rate", () => table1Value("reply_rate", c.label)!), r),
     fail: (r) => TABLE1_CONFIGS.reduce((x, c) => set(x, c.label, 12000, "reply_rate", () => 20000 - table1Value("reply_rate", c.label)!), r),
   },
-  C16: { pass: (r) => r, fail: (r) => chain(r, (x) => set(x, KNOT_NB, undefined, "throughput_mbps", (p) => 0.9 * mbpsAt(r, KNOT_C, p.offered_rate)), (x) => set(x, KNOT_B, undefined, "throughput_mbps", (p) => 0.9 * mbpsAt(r, KNOT_C, p.offered_rate))) },
+  C16: {
+    pass: (r) => r,
+    fail: (r) => {
+      const knotC = new Map(r.points.filter((p) => p.series === KNOT_C).map((p) => [p.offered_rate, p.throughput_mbps]));
+      const below = (p: Point) => 0.9 * (knotC.get(p.offered_rate) ?? p.throughput_mbps);
+      return chain(r, (x) => set(x, KNOT_NB, undefined, "throughput_mbps", below), (x) => set(x, KNOT_B, undefined, "throughput_mbps", below));
+    },
+  },
   C17: { pass: (r) => r, fail: (r) => withPoints(r, undefined, (p) => { p.mean_response_ms = 10; }) },
-  C18: { pass: (r) => withPoints(r, undefined, (p) => { p.verdict = "pass"; }), fail: (r) => set(r, KNOT_C, 6000, "verdict", () => "fail-bytes") },
+  C18: { pass: (r) => withPoints(r, undefined, (p) => { p.verdict = "pass"; }), fail: (r) => set(r, KNOT_C, 5000, "verdict", () => "fail-bytes") },
 };
 
 for (const [id, c] of Object.entries(CASES)) {

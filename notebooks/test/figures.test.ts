@@ -31,7 +31,8 @@ test("title, axes and caption follow the paper and state k, calibration and test
   const caption = spec.title.subtitle.join(" ");
   assert.match(caption, /k = 0\.1/);
   assert.match(caption, /Calibration: .*target_reply_rate=10122/);
-  assert.match(caption, /Testbed: kind=fixture/);
+  assert.match(caption, /Testbed: fixture testbed, 1 server core\(s\), 0\.27 of a core \(CPU quota\), 2 GiB memory/);
+  assert.match(caption, /profile fixture, status complete, commit 0000000000\)/);
   const line = layersOf(3)[0];
   assert.is(line.encoding.x.title, "Requests/s");
   assert.is(line.encoding.y.title, "Throughput (Mbps)");
@@ -57,7 +58,7 @@ test("the paper's values are drawn beside ours: text levels, and Table 1 on Figu
 
 test("the legend is ordered best peak first (as the paper's Figure 7)", () => {
   const domain = layersOf(7)[0].encoding.color.scale!.domain as string[];
-  assert.is(domain[0], "nginx-30K-4p");
+  assert.is(domain[0], "nginx-4w");
   assert.is(domain.at(-1), "userver-nb-30K-1p");
 });
 

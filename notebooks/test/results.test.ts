@@ -9,7 +9,7 @@ import { FIXTURE, fixture } from "./helpers.ts";
 
 test("reads the fixture's points, profile and run", () => {
   const r = fixture();
-  assert.is(r.points.length, 129);
+  assert.is(r.points.length, 156);
   assert.is(r.run.k, 0.1);
   const p = r.points.find((q) => q.series === "knot-b-40K-50w" && q.offered_rate === 30000)!;
   assert.is(p.verdict, "fail-timeouts");
@@ -24,7 +24,8 @@ test("figure field: several figures, prefixes and Table 1", () => {
   assert.equal(figuresOf(p), [3, 7, "table1"]);
   assert.equal(figuresOf({ ...p, figure: "figure-8" }), [8]);
   const fig7 = figurePoints(r.points, 7), fig8 = figurePoints(r.points, 8);
-  assert.ok(fig7.length > 0);
+  assert.ok(fig7.some((p) => p.figure === "fig7") && fig7.some((p) => p.figure === "peers"), "Figure 7 shows its runs and the peers");
+  assert.not.ok(fig7.some((p) => p.figure === "table1"), "Table 1's profiled points are not drawn");
   assert.is(fig8.length, fig7.length, "Figure 8 shows Figure 7's runs");
 });
 

@@ -18,7 +18,7 @@ test("the paper's Table 1 is complete and typed", () => {
 
 test("the 12K point: the one marked table1, and only points that measured the server", () => {
   const r = fixture();
-  assert.is(table1Point(r.points, "knot-b-20K-100w")!.figure, "3;7;table1");
+  assert.is(table1Point(r.points, "knot-b-20K-100w")!.figure, "table1");
   const invalid = withPoints(r, "knot-b-20K-100w", (p) => { if (p.offered_rate === 12000) p.verdict = "invalid-client"; });
   assert.is(table1Point(invalid.points, "knot-b-20K-100w"), undefined);
   assert.is(cellOf("reply_rate", "knot-b-20K-100w", invalid).ours, undefined);
