@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { openSession, readCalibration, chooseK, REPO } from "../../harness/runner/session.ts";
 import { runPoint } from "../../harness/runner/point.ts";
 import { parseLabel } from "../../harness/runner/labels.ts";
-import { knownLabels, pointId } from "../../harness/runner/experiments.ts";
+import { CLIENT_TIMEOUT_S, knownLabels, pointId } from "../../harness/runner/experiments.ts";
+import { stopAll } from "../../harness/lib/proc.ts";
+import { loadConfig, status } from "../../env/lib/testbed.ts";
 import type { PointRow, ProfileCsvRow } from "../../harness/runner/results.ts";
 
 export const RAMP_USAGE = `[--hosts env/hosts/F.json] [--rates 5000,10000,…] [--duration 20] [--warmup 5] [--idle 5]
@@ -49,6 +51,8 @@ export async function rampFromArgs(defaultLabels: string[], opts: { perf: boolea
   const cal = readCalibration(resultsRoot);
   if (!cal && !v.uncalibrated && v.quota === undefined) throw new Error("no results/calibration.json: run `make calibrate`, or pass --quota Q or --uncalibrated");
   const k = chooseK(v.k === undefined ? undefined : num("k", 0.5), cal);
+  // A testbed that was already up (someone else's run) is left up afterwards.
+  const wasUp = (await status(loadConfig(v.hosts))).up;
   const session = await openSession({ hosts: v.hosts, resultsRoot, dataDir, dirs, seed: 1, loadgensPerClient: 1, evictCache: false, keepPerf: false, log });
   const runId = `bench-${new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}`;
   const outDir = join(dataDir, "bench", runId);
@@ -69,7 +73,7 @@ export async function rampFromArgs(defaultLabels: string[], opts: { perf: boolea
         const spec = { id: pointId("bench", label, rate), figure: "bench", config, offeredRate: rate, perf: opts.perf };
         const rawDir = join(outDir, spec.id);
         mkdirSync(rawDir, { recursive: true });
-        const { row, profile } = await runPoint(env, { spec, rawDir, warmupS, durationS, verifyBytes: false });
+        const { row, profile } = await runPoint(env, { spec, rawDir, warmupS, durationS, verifyBytes: false, clientTimeoutS: CLIENT_TIMEOUT_S });
         const point = { offered: rate, row, profile };
         peak.points.push(point);
         log(`${label} @ ${rate}: ${Number(row.reply_rate).toFixed(0)} replies/s, ${Number(row.throughput_mbps).toFixed(0)} Mbit/s, ${row.verdict}`);
@@ -84,7 +88,8 @@ export async function rampFromArgs(defaultLabels: string[], opts: { perf: boolea
       peaks.push(peak);
     }
   } finally {
-    await session.close();
+    if (wasUp) await stopAll();
+    else await session.close();
   }
   const result = { runId, k, testbed: session.bed.kind, quota, outDir, peaks };
   writeFileSync(join(outDir, "summary.json"), JSON.stringify(result, null, 2) + "\n");
