@@ -9,7 +9,8 @@
 // ends on time (start + D + session life + 3 s; a generator that falls behind starts sessions late and ends
 // late), at least the target number of connections were open at once, and — for loadgen, which measures it —
 // sessions started on average within 5 ms of their schedule (--max-lateness-ms).
-// Options: --smoke, --conns N, --steady S, --rates a,b,… (loadgen), --httperf-rates a,b,…, --out FILE.json
+// Options: --smoke, --conns N, --steady S, --rates a,b,… (loadgen), --httperf-rates a,b,…, --refine N (bisection
+// steps after the first failing rate), --max-lateness-ms M, --out FILE.json
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -34,6 +35,7 @@ const rates = (s: string) => s.split(",").filter((x) => x !== "").map(Number);
 const ours = rates(opt("rates", smoke ? "1000" : "4000,6000,8000,10000,12000,14000,16000,20000,24000,28000,32000"));
 const theirs = rates(opt("httperf-rates", smoke ? "500" : "1000,2000,3000,4000,5000,6000,8000,10000"));
 const out = opt("out", "");
+const REFINE = Number(opt("refine", smoke ? "0" : "2"));
 
 interface Point {
   tool: "loadgen" | "httperf";
@@ -158,16 +160,34 @@ async function measureHttperf(rate: number): Promise<Point> {
   };
 }
 
-/** Rates in increasing order until the first failure. */
+async function measureAndLog(rate: number, measure: (r: number) => Promise<Point>): Promise<Point> {
+  const pt = await measure(rate);
+  console.log(`${pt.tool} ${pt.rate} req/s x${pt.procs}: ${pt.pass ? "PASS" : "FAIL"} (${pt.why}); ` +
+    `conns ${pt.maxConns}, client CPU ${pt.clientCpuPct.toFixed(1)}%, nginx CPU ${pt.serverCpuPct.toFixed(1)}%` +
+    (pt.latenessMeanMs === null ? "" : `, lateness mean ${pt.latenessMeanMs.toFixed(2)} p99 ${pt.latenessP99Ms!.toFixed(2)} ms`) + `, ${pt.elapsedS.toFixed(0)} s`);
+  return pt;
+}
+
+/** Rates in increasing order until the first failure, then `REFINE` bisection steps between the last pass and it. */
 async function ladder(rates: number[], measure: (r: number) => Promise<Point>): Promise<Point[]> {
   const points: Point[] = [];
+  let pass = 0, fail = 0;
   for (const rate of rates) {
-    const pt = await measure(rate);
+    const pt = await measureAndLog(rate, measure);
     points.push(pt);
-    console.log(`${pt.tool} ${pt.rate} req/s x${pt.procs}: ${pt.pass ? "PASS" : "FAIL"} (${pt.why}); ` +
-      `conns ${pt.maxConns}, client CPU ${pt.clientCpuPct.toFixed(1)}%, nginx CPU ${pt.serverCpuPct.toFixed(1)}%` +
-      (pt.latenessMeanMs === null ? "" : `, lateness mean ${pt.latenessMeanMs.toFixed(2)} p99 ${pt.latenessP99Ms!.toFixed(2)} ms`) + `, ${pt.elapsedS.toFixed(0)} s`);
-    if (!pt.pass) break;
+    if (!pt.pass) {
+      fail = rate;
+      break;
+    }
+    pass = rate;
+  }
+  for (let i = 0; i < REFINE && pass > 0 && fail > 0; i++) {
+    const mid = Math.round((pass + fail) / 2 / 100) * 100;
+    if (mid <= pass || mid >= fail) break;
+    const pt = await measureAndLog(mid, measure);
+    points.push(pt);
+    if (pt.pass) pass = mid;
+    else fail = mid;
   }
   return points;
 }
@@ -175,7 +195,7 @@ async function ladder(rates: number[], measure: (r: number) => Promise<Point>): 
 try {
   console.log(`target ${TARGET_CONNS} open connections, ${REQS_PER_SESSION} requests/session, nginx on core 1, clients on core 0`);
   const oursPoints = await ladder(ours, measureLoadgen);
-  if (!smoke && !oursPoints.some((p) => p.rate === 10000)) oursPoints.push(...(await ladder([10000], measureLoadgen)));
+  if (!smoke && !oursPoints.some((p) => p.rate === 10000)) oursPoints.push(await measureAndLog(10000, measureLoadgen));
   const theirPoints = await ladder(theirs, measureHttperf);
   const best = (pts: Point[]) => pts.filter((p) => p.pass).sort((a, b) => b.rate - a.rate)[0];
   const summary = {
