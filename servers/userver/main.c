@@ -97,13 +97,27 @@ static void *map_shared(size_t bytes)
     return p;
 }
 
-/* Descriptors left for cached files: the limit minus the connections one fd table may hold and a margin
- * for the listening socket, event descriptors and the like. */
+/* Entries of each cache when --cache-fds is not given: the descriptors one fd table has left after its
+ * connections (all of them in SPED and shared mode; in SYMPED about its share, doubled for uneven accepts) and a
+ * margin of 64; SYMPED's private caches together also stay under a quarter of the system's file-max. */
 static long cache_capacity(const struct config *cfg, long nofile)
 {
     if (cfg->cache_fds >= 0)
         return cfg->cache_fds;
-    long left = nofile - cfg->common.max_conns - cfg->procs - 64;
+    long conns = cfg->common.max_conns;
+    long left;
+    if (cfg->mode == MODE_SYMPED) {
+        long share = 2 * ((conns + cfg->procs - 1) / cfg->procs);
+        left = nofile - (share < conns ? share : conns) - 64;
+        FILE *f = fopen("/proc/sys/fs/file-max", "r");
+        long file_max;
+        if (f && fscanf(f, "%ld", &file_max) == 1 && file_max / 4 / cfg->procs < left)
+            left = file_max / 4 / cfg->procs;
+        if (f)
+            fclose(f);
+    } else {
+        left = nofile - conns - cfg->procs - 64;
+    }
     return left > 0 ? left : 0;
 }
 

@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Conn, fetchOnce, get, processTree, sleep, startServer, waitFor } from "../../test/lib.ts";
@@ -83,6 +83,28 @@ test("event statistics: poll's interest set holds every open connection", async 
       idle.forEach((c) => c.close());
       assert.is((await s.stop()).code, 0);
     }
+  }
+});
+
+test("memory does not grow over repeated rounds of 2,000 connections", async () => {
+  const s = await start(["--mode", "sped", "--events", "epoll"]);
+  const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${s.pid}/status`, "utf8"))![1]);
+  const round = async () => {
+    const conns = await Promise.all(Array.from({ length: 2000 }, () => Conn.open(s.port, "127.0.0.1", 15_000)));
+    await Promise.all(conns.map((c, i) => c.send(get(`/d/f${i % 20}`))));
+    await Promise.all(conns.map((c) => c.read({ timeoutMs: 30_000 })));
+    conns.forEach((c) => c.close());
+    await sleep(300); // let the server see the closes
+    return rssKb();
+  };
+  try {
+    const first = await round();
+    await round();
+    const third = await round();
+    assert.ok(third <= first + 2048, `RSS ${first} kB after the first round, ${third} kB after the third`);
+    assert.is((await s.stats()).open_conns, 0);
+  } finally {
+    assert.is((await s.stop()).code, 0);
   }
 });
 
