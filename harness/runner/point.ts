@@ -116,10 +116,15 @@ async function startServer(env: PointEnv, cfg: ServerConfig, rawDir: string, st:
 }
 
 /** Asks the server for its counters (SIGUSR1) and waits for the stats line; null for servers without stats. */
-async function serverStats(cfg: ServerConfig, srv: { proc: Proc; pid: number; stats: ServerStats[] }): Promise<ServerStats | null> {
+async function serverStats(env: PointEnv, cfg: ServerConfig, srv: { proc: Proc; pid: number; stats: ServerStats[] }): Promise<ServerStats | null> {
   if (cfg.server === "nginx") return null;
   const before = srv.stats.length;
-  try { process.kill(srv.pid, "SIGUSR1"); } catch { return null; }
+  if (env.bed.kind === "ssh") {
+    // the pid is the server host's: signal it there
+    if ((await run(env.bed.hostCommand("server", ["kill", "-USR1", String(srv.pid)]), 10_000)).code !== 0) return null;
+  } else {
+    try { process.kill(srv.pid, "SIGUSR1"); } catch { return null; }
+  }
   const deadline = Date.now() + 5000;
   while (srv.stats.length === before && Date.now() < deadline && srv.proc.exitStatus === null) await sleep(20);
   return srv.stats.length > before ? srv.stats[srv.stats.length - 1] : null;
@@ -202,7 +207,7 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
     const crashed = () => failures.push(`server crashed mid-point (exit ${srv.proc.exitStatus})`);
     if (await until(load.startAt + r.warmupS * 1000, srv.proc)) {
       const local = env.bed.kind !== "ssh";
-      const s0 = await serverStats(cfg, srv);
+      const s0 = await serverStats(env, cfg, srv);
       const t0 = local ? treeCounters(srv.pid) : null;
       const c0 = local && env.bed.serverCore !== null ? coreTimes(env.bed.serverCore) : null;
       const g0 = await env.bed.cgroupStats();
@@ -218,7 +223,7 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
         st.procs.push(perf);
       }
       if (await until(load.startAt + totalS * 1000, srv.proc)) {
-        const s1 = await serverStats(cfg, srv);
+        const s1 = await serverStats(env, cfg, srv);
         const t1 = local ? treeCounters(srv.pid) : null;
         const c1 = local && env.bed.serverCore !== null ? coreTimes(env.bed.serverCore) : null;
         const g1 = await env.bed.cgroupStats();
