@@ -1,5 +1,5 @@
 // Test helpers for the servers: start a server binary and read its JSON lines, a raw-socket HTTP client, fd counting.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { connect, type Socket } from "node:net";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
@@ -9,6 +9,11 @@ export const SERVERS_DIR = new URL("..", import.meta.url).pathname;
 /** Path of a built server binary: variant "" (release), "asan" or "tsan". */
 export function serverBin(name: string, variant: "" | "asan" | "tsan" = ""): string {
   return join(SERVERS_DIR, "bin", variant, name);
+}
+
+/** Builds a server's release and sanitizer binaries (make is quick when they are up to date). */
+export function buildServer(name: string): void {
+  execFileSync("make", ["-s", "-C", join(SERVERS_DIR, name), "all", "test-builds"], { stdio: "inherit" });
 }
 
 export type Json = Record<string, any>;

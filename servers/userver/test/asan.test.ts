@@ -1,7 +1,9 @@
 // The conformance suite against the ASan+UBSan build: each architecture once, the event mechanisms spread over them.
 import { conformanceSuite } from "../../test/conformance.ts";
-import { serverBin } from "../../test/lib.ts";
+import { buildServer, serverBin } from "../../test/lib.ts";
 import { ARCHITECTURES } from "./architectures.ts";
+
+buildServer("userver");
 
 const EVENTS = ["epoll", "select", "poll", "epoll"];
 

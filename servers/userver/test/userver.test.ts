@@ -1,12 +1,13 @@
-// userver-specific behaviour: process structure of each mode, shared fd table, event statistics, start-up errors, a dying process.
+// userver-specific behaviour: processes of each mode, the shared fd table, event statistics, memory over rounds, start-up errors, a dying process.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Conn, fetchOnce, get, processTree, sleep, startServer, waitFor } from "../../test/lib.ts";
-import { serverBin } from "../../test/lib.ts";
+import { buildServer, Conn, fetchOnce, get, processTree, serverBin, sleep, startServer, waitFor } from "../../test/lib.ts";
+
+buildServer("userver");
 
 const BIN = serverBin("userver");
 const root = mkdtempSync(join(tmpdir(), "userver-test-"));
@@ -19,7 +20,7 @@ const start = (args: string[]) => startServer(BIN, ["--root", root, "--addr", "1
 /** Targets of a process's regular-file descriptors (the cache's open files), sorted. */
 function fileFds(pid: number): string[] {
   return readdirSync(`/proc/${pid}/fd`)
-    .map((fd) => { try { return spawnSync("readlink", [`/proc/${pid}/fd/${fd}`]).stdout.toString().trim(); } catch { return ""; } })
+    .map((fd) => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return ""; } })
     .filter((t) => t.startsWith(join(root, "d")))
     .sort();
 }
