@@ -19,6 +19,8 @@ build: setup
 
 # The whole test suite, as CI runs it: unit tests, the servers' black-box tests, a tiny end-to-end run.
 test: build
+	@$(MAKE) -s -C servers test-builds
+	@$(MAKE) -s -C harness/loadgen asan
 	@bash scripts/run-tests.sh
 
 fuzz: build

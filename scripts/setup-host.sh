@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # the peer server and reference load generator, measurement tools, the testbed's tools, and Jupyter for notebooks.
 PACKAGES=(
   build-essential clang libclang-rt-14-dev python3
-  libhttp-parser-dev libst-dev
+  libhttp-parser-dev libst-dev zlib1g-dev
   nginx-light httperf
   linux-perf sysstat procps
   iproute2 cgroup-tools util-linux
