@@ -142,6 +142,7 @@ function build(results: Results, n: number, yField: "throughput_mbps" | "mean_re
   const dash = { field: "series", type: "nominal", title: "Configuration", scale: { domain: order, range: order.map((s) => styles.get(s)!.dash) } } as const;
   const failedDomain = Object.values(VERIFICATION).slice(1);
   const notes = [
+    points.length ? "" : `This run has no points for Figure ${n}: only the paper's values are drawn.`,
     "Filled points passed verification (§3.4); hollow points did not.",
     refs.length ? "Thin dashed lines: levels quoted in the paper's text." : "",
     n === 7 ? "Open diamonds: the paper's Table 1 throughput at 12,000 req/s." : "",

@@ -69,6 +69,12 @@ test("a spec renders to SVG headless", async () => {
   assert.match(svg, /<\/svg>$/);
 });
 
+test("a figure without points says so and still shows the paper's values", () => {
+  const spec = figure({ ...fixture(), points: [] }, 1).spec as unknown as { title: { subtitle: string[] }; layer: Layer[] };
+  assert.match(spec.title.subtitle.join(" "), /no points for Figure 1/);
+  assert.ok(spec.layer.some((l) => l.mark.type === "rule" && l.data.values.some((v) => v.mbps === 1085)));
+});
+
 test("caption states what run.json holds, or that it is not recorded", () => {
   const lines = captionLines({ k: 0.5 }).join(" ");
   assert.match(lines, /k = 0\.5/);
