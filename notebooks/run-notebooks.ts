@@ -1,7 +1,7 @@
 // Executes every notebook headless with the tslab kernel against one results folder, writing the paper's figures.
 // Usage: node --import tsx notebooks/run-notebooks.ts --results DIR [--out paper-figures] [--jobs N] [--only figure-7,claims]
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -73,5 +73,8 @@ await Promise.all(
   }),
 );
 rmSync(scratch, { recursive: true, force: true });
+// A notebook that failed leaves an earlier run's output in place: name such files so nobody takes them for this run's.
+const stale = existsSync(outDir) ? readdirSync(outDir).filter((f) => statSync(join(outDir, f)).mtimeMs < started) : [];
+if (stale.length) console.warn(`run-notebooks: not written by this run (older outputs): ${stale.join(", ")}`);
 console.log(`run-notebooks: ${notebooks.length - failed.length} of ${notebooks.length} succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 process.exit(failed.length ? 1 : 0);

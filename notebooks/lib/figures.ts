@@ -1,6 +1,7 @@
 // Vega-Lite specs of Figures 1–8: our series in paper units, failed points marked, the paper's values beside ours.
 import { FIGURE_TITLES, PAPER_VALUES, TABLE1_CONFIGS, TABLE1_RATE, table1Value } from "./paper.js";
 import { figurePoints, type Point, type Results, type RunInfo } from "./results.js";
+import { architectureOf } from "./labels.js";
 import { seriesStyles } from "./style.js";
 
 export interface Figure {
@@ -146,6 +147,7 @@ function build(results: Results, n: number, yField: "throughput_mbps" | "mean_re
     "Filled points passed verification (§3.4); hollow points did not.",
     refs.length ? "Thin dashed lines: levels quoted in the paper's text." : "",
     n === 7 ? "Open diamonds: the paper's Table 1 throughput at 12,000 req/s." : "",
+    points.some((p) => architectureOf(p.series) === "nginx") ? "nginx: Debian's nginx as a present-day peer, not in the paper." : "",
   ].filter(Boolean).join(" ");
 
   const layers: object[] = [

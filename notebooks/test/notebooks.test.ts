@@ -1,6 +1,6 @@
 // Executes every notebook headless on the hand-made fixture into a temp folder and checks the files they write.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -31,17 +31,22 @@ test("every notebook runs on the fixture and writes its figure or table", () => 
   }
 });
 
-test("a failing notebook is reported with its cell's error message", () => {
+test("a failing notebook is reported with its cell's error message, and older outputs are named", () => {
   const dir = mkdtempSync(join(tmpdir(), "nb-broken-"));
   try {
     cpSync(FIXTURE, dir, { recursive: true });
     const points = join(dir, "points.csv");
     writeFileSync(points, readFileSync(points, "utf8").replace(",throughput_mbps,", ",mbps,"));
+    const old = join(dir, "out", "figure-1.svg");
+    mkdirSync(join(dir, "out"));
+    writeFileSync(old, "<svg/>");
+    utimesSync(old, new Date(2020, 0, 1), new Date(2020, 0, 1));
     const r = run(["--results", dir, "--out", join(dir, "out"), "--only", "figure-1"]);
     assert.is(r.status, 1);
     assert.match(r.stderr, /figure-1\.ipynb: cell \d+ failed/);
     assert.match(r.stderr, /missing column\(s\) throughput_mbps/);
-    assert.not.ok(existsSync(join(dir, "out", "figure-1.svg")));
+    assert.match(r.stderr, /not written by this run \(older outputs\): figure-1\.svg/);
+    assert.is(readFileSync(old, "utf8"), "<svg/>");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
