@@ -38,7 +38,7 @@ const dataDir = join(REPO, "work-data");
 const session = await openSession({
   hosts: v.hosts ?? (smoke ? join(REPO, "env/hosts/loopback.json") : undefined),
   resultsRoot: join(REPO, "results"), dataDir, dirs: num(v.dirs, smoke ? 10 : 100), seed: 1,
-  loadgensPerClient: 1, evictCache: false, keepPerf: false, log,
+  loadgensPerClient: 1, prewarm: false, keepPerf: false, log,
 });
 
 interface Point { label: string; offered: number; replyRate: number | null; mbps: number | null; verdict: string; why: string }

@@ -205,7 +205,7 @@ int cache_get(struct cache *c, const char *path, size_t len, struct cache_ref *r
     ref->fd = fd;
     ref->size = size;
     ref->hdr = ref->own_hdr;
-    ref->hdr_len = http_format_header(ref->own_hdr, sizeof ref->own_hdr, size, http_content_type(path));
+    ref->hdr_len = http_format_header(ref->own_hdr, sizeof ref->own_hdr, size, http_content_type(path, len));
 
     lock(c);
     uint32_t i = cacheable ? find(c, hash, path, len) : NIL;

@@ -9,11 +9,12 @@ static struct http_parser_state *state_of(http_parser *p)
     return (struct http_parser_state *)p->data;
 }
 
-/* A callback that returns non-zero stops http_parser; req.status says why. */
+/* A callback that returns -1 stops http_parser with an error (1 from on_headers_complete would only mean
+ * "no body"); req.status says why. */
 static int fail(struct http_parser_state *st, int status)
 {
     st->req.status = status;
-    return 1;
+    return -1;
 }
 
 static int on_url(http_parser *p, const char *at, size_t len)
@@ -212,19 +213,21 @@ const char *http_reason(int status)
     }
 }
 
-const char *http_content_type(const char *path)
+const char *http_content_type(const char *path, size_t len)
 {
     static const struct { const char *ext, *type; } types[] = {
-        {".html", "text/html"}, {".htm", "text/html"}, {".txt", "text/plain"}, {".css", "text/css"},
-        {".js", "application/javascript"}, {".json", "application/json"}, {".png", "image/png"},
-        {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"}, {".gif", "image/gif"}, {".svg", "image/svg+xml"},
+        {"html", "text/html"}, {"htm", "text/html"}, {"txt", "text/plain"}, {"css", "text/css"},
+        {"js", "application/javascript"}, {"json", "application/json"}, {"png", "image/png"},
+        {"jpg", "image/jpeg"}, {"jpeg", "image/jpeg"}, {"gif", "image/gif"}, {"svg", "image/svg+xml"},
     };
-    const char *slash = strrchr(path, '/');
-    const char *dot = strrchr(slash ? slash : path, '.');
-    if (dot)
-        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-            if (strcmp(dot, types[i].ext) == 0)
-                return types[i].type;
+    size_t dot = len;
+    while (dot > 0 && path[dot - 1] != '.' && path[dot - 1] != '/')
+        dot--;
+    if (dot == 0 || path[dot - 1] != '.')
+        return "application/octet-stream";
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (strlen(types[i].ext) == len - dot && memcmp(path + dot, types[i].ext, len - dot) == 0)
+            return types[i].type;
     return "application/octet-stream";
 }
 

@@ -50,8 +50,8 @@ enum http_result http_parse(struct http_parser_state *st, const char *buf, size_
 /* Reason phrase of a status code ("Not Found"). */
 const char *http_reason(int status);
 
-/* Content-Type for a path, by extension (application/octet-stream when unknown). */
-const char *http_content_type(const char *path);
+/* Content-Type for a path of `len` bytes, by extension (application/octet-stream when unknown). */
+const char *http_content_type(const char *path, size_t len);
 
 /* Formats the cacheable part of a 200 reply header (status line, Content-Length, Content-Type), without
  * the final blank line. Returns its length, or 0 if `cap` is too small. */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -49,11 +50,17 @@ int path_open(int rootfd, const char *path, size_t len, int *fd, off_t *size)
     int status = path_check(path, len);
     if (status)
         return status;
-    const char *rel = path;
-    while (*rel == '/')
-        rel++;
-    if (*rel == '\0')
+    while (len > 0 && *path == '/') {
+        path++;
+        len--;
+    }
+    if (len == 0)
         return 404; /* the root itself: no directory listings */
+    char rel[PATH_MAX];
+    if (len >= sizeof rel)
+        return 404;
+    memcpy(rel, path, len);
+    rel[len] = '\0';
     int f = open_beneath(rootfd, rel);
     if (f < 0) {
         switch (errno) {

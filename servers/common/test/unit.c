@@ -1,0 +1,178 @@
+/* Unit tests of the common core (cache, HTTP parser, path checks), run under ASan+UBSan by common.test.ts. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "http.h"
+#include "path.h"
+
+static int failures;
+
+#define CHECK(cond)                                                                  \
+    do {                                                                             \
+        if (!(cond)) {                                                               \
+            printf("not ok %s:%d: %s\n", __FILE__, __LINE__, #cond);                 \
+            failures++;                                                              \
+        }                                                                            \
+    } while (0)
+
+static char root[] = "/tmp/common-unit-XXXXXX";
+
+static void make_file(const char *name, size_t size)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", root, name);
+    FILE *f = fopen(path, "w");
+    for (size_t i = 0; f && i < size; i++)
+        fputc('x', f);
+    if (!f || fclose(f) != 0) {
+        perror(path);
+        exit(1);
+    }
+}
+
+static int fd_open(int fd)
+{
+    return fcntl(fd, F_GETFD) != -1;
+}
+
+static void test_hash(void)
+{
+    /* FNV-1a 64-bit reference values */
+    CHECK(cache_hash("", 0) == 0xcbf29ce484222325ULL);
+    CHECK(cache_hash("a", 1) == 0xaf63dc4c8601ec8cULL);
+    CHECK(cache_hash("foobar", 6) == 0x85944171f73967e8ULL);
+}
+
+static void test_cache(int rootfd)
+{
+    static char mem[1 << 16];
+    CHECK(cache_bytes(2) <= sizeof mem);
+    struct cache *c = cache_init(mem, 2, rootfd, NULL);
+    struct cache_ref a, b, a2, d;
+    struct cache_stats st;
+
+    CHECK(cache_get(c, "/a", 2, &a) == 0);
+    CHECK(a.slot >= 0 && a.size == 10 && fd_open(a.fd));
+    CHECK(strncmp(a.hdr, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n", 37) == 0);
+    CHECK(cache_get(c, "/a", 2, &a2) == 0 && a2.fd == a.fd); /* hit: the same descriptor */
+    CHECK(cache_get(c, "/b", 2, &b) == 0 && b.size == 200);
+    CHECK(cache_get(c, "/missing", 8, &d) == 404);
+    CHECK(cache_get(c, "/../x", 5, &d) == 403);
+
+    /* Both entries pinned: a third file is served uncached and closed on release. */
+    struct cache_ref e;
+    CHECK(cache_get(c, "/c.html", 7, &e) == 0 && e.slot == -1);
+    CHECK(strstr(e.hdr, "Content-Type: text/html\r\n") != NULL);
+    int efd = e.fd;
+    cache_release(c, &e);
+    CHECK(!fd_open(efd));
+
+    /* Release /b then /a: /b is least recently released, so /c evicts it and closes its fd; /a stays. */
+    int afd = a.fd, bfd = b.fd;
+    cache_release(c, &b);
+    cache_release(c, &a);
+    cache_release(c, &a2);
+    CHECK(cache_get(c, "/c.html", 7, &e) == 0 && e.slot >= 0);
+    CHECK(!fd_open(bfd) && fd_open(afd));
+    CHECK(cache_get(c, "/a", 2, &a) == 0 && a.fd == afd);
+    cache_release(c, &a);
+    cache_release(c, &e);
+
+    /* A path longer than the key limit is served, never cached. */
+    char longpath[CACHE_KEY_MAX + 10];
+    memset(longpath, '/', sizeof longpath);
+    memcpy(longpath + sizeof longpath - 2, "/a", 2);
+    CHECK(cache_get(c, longpath, sizeof longpath, &d) == 0 && d.slot == -1 && d.size == 10);
+    cache_release(c, &d);
+
+    cache_get_stats(c, &st);
+    CHECK(st.hits == 2 && st.evictions == 1 && st.uncached == 2);
+    cache_close_all(c);
+    CHECK(!fd_open(afd));
+}
+
+/* Parses `text` split into chunks of `chunk` bytes; returns the result of the first complete request. */
+static enum http_result parse_in_chunks(struct http_parser_state *st, const char *text, size_t chunk, size_t *used_total)
+{
+    size_t len = strlen(text), off = 0;
+    http_parser_reset(st);
+    while (off < len) {
+        size_t n = len - off < chunk ? len - off : chunk, used;
+        enum http_result r = http_parse(st, text + off, n, &used);
+        off += used;
+        if (r != HTTP_AGAIN) {
+            *used_total = off;
+            return r;
+        }
+    }
+    *used_total = off;
+    return HTTP_AGAIN;
+}
+
+static void test_parser(void)
+{
+    static struct http_parser_state st;
+    const char *two = "GET /d/%41b?q=1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\nHEAD /x HTTP/1.1\r\n\r\n";
+    size_t first = strstr(two, "HEAD") - two, used;
+    for (size_t chunk = 1; chunk <= strlen(two); chunk++) { /* every way of splitting the bytes */
+        CHECK(parse_in_chunks(&st, two, chunk, &used) == HTTP_DONE);
+        CHECK(used == first); /* the pipelined request stays unconsumed */
+        CHECK(strcmp(st.req.path, "/d/Ab") == 0 && st.req.keep_alive && !st.req.head && st.req.version_minor == 0);
+    }
+    struct { const char *text; int status; } errors[] = {
+        {"BREW / HTTP/1.1\r\n\r\n", 501},     {"get / HTTP/1.1\r\n\r\n", 501},
+        {"G\x01T / HTTP/1.1\r\n\r\n", 400},   {"PUT / HTTP/1.1\r\n\r\n", 405},
+        {"GET /%zz HTTP/1.1\r\n\r\n", 400},   {"GET /a%00 HTTP/1.1\r\n\r\n", 400},
+        {"GET / HTTP/2.0\r\n\r\n", 505},      {"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 413},
+        {"GET / HTTP/1.1\r\nbad header\r\n\r\n", 400},
+    };
+    for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++)
+        for (size_t chunk = 1; chunk <= 3; chunk++) {
+            enum http_result r = parse_in_chunks(&st, errors[i].text, chunk, &used);
+            CHECK(r == HTTP_ERROR && st.req.status == errors[i].status);
+            if (r != HTTP_ERROR || st.req.status != errors[i].status)
+                printf("# request %zu split by %zu: result %d, status %d\n", i, chunk, r, st.req.status);
+        }
+    char big[HTTP_URI_MAX + 64];
+    snprintf(big, sizeof big, "GET /%0*d HTTP/1.1\r\n\r\n", HTTP_URI_MAX, 0);
+    CHECK(parse_in_chunks(&st, big, 100, &used) == HTTP_ERROR && st.req.status == 414);
+    CHECK(parse_in_chunks(&st, "GET / HTTP/1.1\r\nHo", 5, &used) == HTTP_AGAIN);
+}
+
+static void test_path(void)
+{
+    CHECK(path_check("/a/b", 4) == 0);
+    CHECK(path_check("/a/../b", 7) == 403);
+    CHECK(path_check("/..", 3) == 403);
+    CHECK(path_check("/a/..b", 6) == 0); /* only a whole ".." segment climbs */
+    CHECK(path_check("a", 1) == 400);
+    CHECK(path_check("/a\0b", 4) == 400);
+}
+
+int main(void)
+{
+    if (!mkdtemp(root)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    make_file("a", 10);
+    make_file("b", 200);
+    make_file("c.html", 5);
+    int rootfd = path_open_root(root);
+    test_hash();
+    test_cache(rootfd);
+    test_parser();
+    test_path();
+    close(rootfd);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", root);
+    printf(failures ? "FAILED %d\n" : "all passed\n", failures);
+    return failures != 0;
+}
