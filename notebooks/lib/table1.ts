@@ -47,7 +47,8 @@ export function profileRows(profile: ProfileRow[], label: string, rate = TABLE1_
 }
 
 /** A Table 1 category from profile rows: the row itself, or for a total the sum of its section. */
-export function profileValue(rows: ProfileRow[], metric: string): number | undefined {
+export function profileValue(all: ProfileRow[], metric: string): number | undefined {
+  const rows = all.filter((r) => !Number.isNaN(r.pct));
   const row = rows.find((r) => r.category === metric);
   if (row) return row.pct;
   const section = SECTION_OF_TOTAL[metric];

@@ -28,6 +28,7 @@ test("profile totals: the recorded row when present, else the sum of its section
   assert.is(cellOf("vmlinux_total", "knot-c-20K-100w-1000MB").ours, 66);
   assert.is(profileValue([{ run_id: "", series: "s", section: "vmlinux", category: "vmlinux_total", pct: 70 }, { run_id: "", series: "s", section: "vmlinux", category: "networking", pct: 20 }], "vmlinux_total"), 70);
   assert.is(profileValue([], "vmlinux_total"), undefined);
+  assert.is(profileValue([{ run_id: "", series: "s", section: "vmlinux", category: "networking", pct: NaN }], "networking"), undefined, "an empty pct is not a number");
   assert.is(cellOf("ctx_switches_per_s_user", "knot-nb-15K-50w").ours, 15000);
   assert.is(cellOf("file_system_cache_kb", "knot-c-20K-100w-1000MB").paper, 750957);
 });
