@@ -85,7 +85,7 @@ function effect(id: string, what: string, ours: Measured | undefined): Part {
   return effectRule(what, ours, paperValue(id).value);
 }
 
-/** A Table 1 category of our profile at 12,000 req/s (no points behind it: the profile has no verdict of its own). */
+/** A Table 1 category of our profile (at 12,000 req/s, or at `rate`), with the point measured there so its verdict counts. */
 function category(r: Results, label: string, metric: string, rate?: number): Measured | undefined {
   const v = profileValue(profileRows(r.profile, label, rate), metric);
   const point = rate === undefined ? table1Point(r.points, label) : at(r, label, rate)?.points[0];
