@@ -157,6 +157,31 @@ export function knotSuite(title: string, bin: string): void {
     });
   }
 
+  test("the poll set: the listening socket once however many threads are idle, plus one entry per open connection", async () => {
+    const srv = await start(bin, ["--variant", "nb", "--threads", "150", "--workers", "2"]);
+    try {
+      // Polls between two stats requests, as a mean set size (each SIGUSR1 wakes the scheduler's poll once).
+      const meanSet = async () => {
+        const a = await srv.stats();
+        await sleep(200);
+        const b = await srv.stats();
+        return (b.event_fds_total - a.event_fds_total) / (b.event_calls - a.event_calls);
+      };
+      await sleep(300);
+      // 150 idle threads: the listener (held by the one thread at the accept gate), the eventfd, the signalfd.
+      assert.is(await meanSet(), 3);
+      const open = await Promise.all(Array.from({ length: 10 }, () => Conn.open(srv.port)));
+      for (const c of open) {
+        await c.send(get("/" + files().files[0].path));
+        await c.read();
+      }
+      assert.is(await meanSet(), 13, "10 connections waiting for their next request");
+      open.forEach((c) => c.close());
+    } finally {
+      await stopClean(srv);
+    }
+  });
+
   test("out of descriptors: accept waits instead of failing, and every connection is served once others close", async () => {
     // 40 descriptors for 100 threads: accept hits EMFILE while 60 clients are connected.
     const srv = await startServer("prlimit", ["--nofile=40", bin, "--root", files().root, "--addr", "127.0.0.1",
