@@ -20,6 +20,8 @@ export interface Bed {
   setQuota(fraction: number): Promise<void>;
   /** applies k to the disk's I/O budget (emulated and ssh testbeds with a disk throttle) */
   scaleDisk(k: number): Promise<Record<string, number | null> | null>;
+  /** lifts the disk throttle (for setting up the page cache, which is not part of any measurement) */
+  unthrottleDisk(): Promise<void>;
   report(): Promise<Record<string, unknown>>;
   up(log: (m: string) => void): Promise<string>;
   down(log: (m: string) => void): Promise<string>;
@@ -50,6 +52,9 @@ export function openBed(hostsFile?: string): Bed {
       const limits = testbedDisk(disk, k);
       await env.setServerDiskThrottle(cfg, limits);
       return limits;
+    },
+    async unthrottleDisk() {
+      if (hasCgroups && cfg.server.disk) await env.setServerDiskThrottle(cfg, { readIops: null, readBps: null });
     },
     report: () => env.report(cfg),
     up: (log) => env.up(cfg, { log }),

@@ -24,7 +24,7 @@ const USAGE = `usage: cli.ts <command> [options]
   calibrate  [--k K] [--duration S] [--warmup S]               (quota for ${REFERENCE.label}; largest k)
   tune       --family ${Object.keys(FAMILIES).join("|")} [--rates 15000,30000] [--profile quick] [--dry-run]
 common: [--hosts env/hosts/FILE.json] [--results DIR] [--data DIR] [--dirs 680] [--seed 1] [--loadgens-per-client 1]
-        [--duration S] [--warmup S] [--idle S] [--client-timeout S (smoke tests only)] [--no-evict] [--keep-perf] [--no-correctness]
+        [--duration S] [--warmup S] [--idle S] [--client-timeout S (smoke tests only)] [--no-prewarm] [--keep-perf] [--no-correctness]
 experiments: ${EXPERIMENTS.map((e) => e.id).join(", ")}; profiles: ${Object.keys(PROFILES).join(", ")}`;
 
 const log = (m: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
@@ -37,7 +37,7 @@ const { positionals, values: v } = parseArgs({
     uncalibrated: { type: "boolean" }, hosts: { type: "string" }, results: { type: "string" }, data: { type: "string" },
     dirs: { type: "string" }, seed: { type: "string" }, "loadgens-per-client": { type: "string" },
     duration: { type: "string" }, warmup: { type: "string" }, idle: { type: "string" }, "client-timeout": { type: "string" },
-    "no-evict": { type: "boolean" }, "keep-perf": { type: "boolean" }, "no-correctness": { type: "boolean" },
+    "no-prewarm": { type: "boolean" }, "keep-perf": { type: "boolean" }, "no-correctness": { type: "boolean" },
     family: { type: "string" }, help: { type: "boolean" },
   },
 });
@@ -65,7 +65,7 @@ function sessionOptions(): SessionOptions {
   return {
     hosts: v.hosts, resultsRoot: v.results ?? join(REPO, "results"), dataDir: v.data ?? join(REPO, "work-data"),
     dirs: numberOpt("dirs", 680)!, seed: numberOpt("seed", 1)!, loadgensPerClient: numberOpt("loadgens-per-client", 1)!,
-    evictCache: !v["no-evict"], keepPerf: !!v["keep-perf"], log,
+    prewarm: !v["no-prewarm"], keepPerf: !!v["keep-perf"], log,
   };
 }
 
@@ -104,6 +104,7 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
     const cal = requireCalibration(session.bed, so.resultsRoot, !!v.uncalibrated);
     const k = previous?.k !== undefined ? Number(previous.k) : chooseK(numberOpt("k"), cal);
     if (cal) await session.bed.setQuota(cal.quota);
+    const pageCache = await session.prepareCache(); // again on a resume: the testbed (and its cgroups) are new
     const disk = await session.bed.scaleDisk(k);
     const git = await gitFacts();
     results.writeRun({
@@ -115,8 +116,7 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
       workload: { root: session.workload.root, dirs: so.dirs, seed: so.seed, generators: session.workload.logs.length,
         loadgens_per_client: so.loadgensPerClient, mean_requests_per_session: session.workload.meanRequestsPerSession,
         sessions: session.workload.sessions },
-      page_cache_state: so.evictCache ? "file set evicted before each point, then the profile's warm-up of the point's own load"
-        : "left as the previous point left it (--no-evict)",
+      page_cache: pageCache,
       started: previous?.started ?? new Date().toISOString(),
     });
     log(`run ${id}: ${points.length} points, k = ${k}, results in ${results.dir}`);
@@ -196,6 +196,7 @@ async function cmdCalibrate(): Promise<number> {
     if (session.bed.kind === "loopback") throw new Error("the loopback testbed has no CPU quota to calibrate; use the emulated testbed (root)");
     const s = session;
     let k = numberOpt("k");
+    const pageCache = await s.prepareCache();
     let kSearch: unknown = "given with --k";
     if (k === undefined) {
       // The clients must keep up with the axis' top rate with the server unthrottled (one whole core).
@@ -215,7 +216,7 @@ async function cmdCalibrate(): Promise<number> {
       target, { log });
     const cal = {
       quota: q.quota, k: kk, converged: q.converged, target_replies_testbed: target, probes: q.probes, k_search: kSearch,
-      testbed: { kind: s.bed.kind, source: s.bed.cfg.source }, report: await s.bed.report(), git: await gitFacts(),
+      testbed: { kind: s.bed.kind, source: s.bed.cfg.source }, report: await s.bed.report(), git: await gitFacts(), page_cache: pageCache,
       took_s: Math.round((Date.now() - started) / 1000), date: new Date().toISOString(), raw: results.dir,
     };
     writeCalibration(so.resultsRoot, cal);

@@ -1,10 +1,7 @@
 // Runs one point: the server by its label on the server host, the load generators on the client hosts, and every
 // measurement around them (server stats, vmstat, cgroup, /proc, perf); then stops everything and makes a points.csv row.
-//
-// Page-cache state at the start of every point (documented in README.md): the file set is evicted from the page cache
-// (posix_fadvise DONTNEED on every file, run on the server host), then the point's own load runs unmeasured for the
-// profile's warm-up time against the freshly started server. Every point therefore starts from the same state whatever
-// ran before it, and the pages the server reads are charged to its memory cgroup (the 2 GiB "machine").
+// The page cache is prepared once per run (cache.ts) and then left as each point leaves it, as the paper's runs did;
+// each point starts with an unmeasured warm-up of its own load.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
@@ -22,7 +19,6 @@ import type { Bed } from "./bed.ts";
 import type { PointSpec } from "./experiments.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const EVICT = join(HERE, "../lib/evict-cache.py");
 const CLK_TCK = 100;
 
 export interface Workload {
@@ -41,7 +37,6 @@ export interface PointEnv {
   loadgensPerClient: number;
   scratch: string;               // bulky temporaries (perf.data, nginx config): never under results/
   sourceIndex: SourceIndex;
-  evictCache: boolean;
   keepPerf?: boolean;
   log: (m: string) => void;
 }
@@ -190,10 +185,6 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
   let gens: Generator[] = [];
   const perfData = join(env.scratch, "perf.data");
   try {
-    if (env.evictCache) {
-      const ev = await run(env.bed.hostCommand("server", ["python3", EVICT, env.workload.root]), 600_000);
-      if (ev.code !== 0) env.log(`cache eviction failed: ${ev.stderr.trim()}`);
-    }
     let srv;
     try {
       srv = await startServer(env, cfg, rawDir, st);

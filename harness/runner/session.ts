@@ -10,6 +10,7 @@ import { openBed, type Bed } from "./bed.ts";
 import { writeAtomic } from "./results.ts";
 import { runPoint, type PointEnv, type Workload, type PointRun, type PointOutcome } from "./point.ts";
 import { MAX_K, checkK } from "./scale.ts";
+import { prepareCache } from "./cache.ts";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -20,7 +21,7 @@ export interface SessionOptions {
   dirs: number;                // file-set directories (680 = the paper's 3.2 GiB)
   seed: number;
   loadgensPerClient: number;
-  evictCache: boolean;
+  prewarm: boolean;            // evict the file set and read its most-requested files at the start (cache.ts)
   keepPerf: boolean;
   log: (m: string) => void;
 }
@@ -82,6 +83,8 @@ export interface Session {
   workload: ReturnType<typeof prepareWorkload>;
   pointEnv: (runId: string, k: number) => PointEnv;
   executor: (env: PointEnv) => (r: PointRun) => Promise<PointOutcome>;
+  /** brings the page cache to the run's starting state (or records that it was left as found) */
+  prepareCache: () => Promise<Record<string, unknown>>;
   close: () => Promise<void>;
 }
 
@@ -99,9 +102,11 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     bed, workload,
     pointEnv: (runId, k) => ({
       bed, k: checkK(k), runId, binDir: join(REPO, "servers/bin"), loadgen, workload, loadgensPerClient: o.loadgensPerClient,
-      scratch, sourceIndex, evictCache: o.evictCache, keepPerf: o.keepPerf, log: o.log,
+      scratch, sourceIndex, keepPerf: o.keepPerf, log: o.log,
     }),
     executor: (env) => (r) => runPoint(env, r),
+    prepareCache: async () => (o.prewarm ? prepareCache(bed, workload.root, o.dirs, scratch, o.log)
+      : { state: "left as found (--no-prewarm)" }),
     close: async () => {
       await stopAll();
       o.log(`testbed: ${await bed.down(o.log)}`);
