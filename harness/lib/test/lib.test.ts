@@ -1,0 +1,64 @@
+// Tests the measured-window reduction of a per-request CSV, vmstat parsing and /proc readers.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { windowStats, percentile } from "../window.ts";
+import { parseVmstat, vmstatInterval, coreTimes, treeCounters } from "../procfs.ts";
+
+const CSV = `start_ms,session,uri,size_class,status,bytes,connect_ms,response_ms,transfer_ms,outcome
+500.0,1,"/dir00000/class1_4",class1_4,200,5120,1.0,2.0,1.0,ok
+1500.0,1,"/dir00000/class1_4",class1_4,200,5120,0,2.0,1.0,ok
+1600.0,2,"/dir00001/class0_0",class0_0,200,102,4.0,10.0,0.0,ok
+1700.0,3,"/dir00001/class3_8",class3_8,0,0,1.0,,,client-timo
+1800.0,3,"/dir00001/class3_0",class3_0,0,0,0,,,aborted
+2995.0,2,"/a,""b""",class0_1,200,204,0,10.0,0.0,ok
+3200.0,4,"/dir00000/class0_0",class0_0,200,102,1.0,1.0,0.0,ok
+,5,"/dir00000/class0_0",class0_0,0,0,0,,,connrefused
+`;
+
+test("window: replies completed in it, requests started in it, timeouts per size, connect time shared", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "win-"));
+  try {
+    const f = join(dir, "r.csv");
+    writeFileSync(f, CSV);
+    const w = await windowStats(f, 1000, 3000);
+    assert.is(w.requests, 5);                 // starts at 1500, 1600, 1700, 1800, 2995
+    assert.is(w.sessions, 2);                 // sessions 2 and 3 began in the window (1 began before it)
+    assert.is(w.replies, 2);                  // 1503 and 1610 end inside; 3005 ends after
+    assert.is(w.bytes, 5120 + 102);
+    assert.equal(w.errors, { "client-timo": 1 });
+    assert.is(w.byFile.class3_8.timeouts, 1);
+    assert.is(w.byFile.class1_4.requests, 1);
+    // session 1: connect 1 ms over its 2 replies, one in the window → 0.5; session 2: 4 ms over 2 replies, 1 in → 2
+    assert.ok(Math.abs(w.responseMs.mean - (3 + 10 + 0.5 + 2) / 2) < 1e-9, String(w.responseMs.mean));
+    assert.is(w.responseMs.median, 3);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test("percentile is nearest-rank", () => {
+  assert.is(percentile([1, 2, 3, 4], 50), 2);
+  assert.is(percentile([1, 2, 3, 4], 90), 4);
+  assert.ok(Number.isNaN(percentile([], 50)));
+});
+
+test("vmstat: columns by name, the since-boot line dropped", () => {
+  const text = `procs -----------memory---------- ---swap-- -----io---- -system-- -------cpu-------
+ r  b   swpd   free   buff  cache   si   so    bi    bo   in   cs us sy id wa st gu
+ 1  0      0 100000  2000 300000    0    0     5     6   70  120  1  2 97  0  0  0
+ 2  1      0  90000  2000 310000    0    0   500    60 9000 4000 20 30 40 10  0  0
+`;
+  const s = vmstatInterval(parseVmstat(text));
+  assert.equal(s, [{ r: 2, b: 1, cache_kb: 310000, cs: 4000, us: 20, sy: 30, id: 40, wa: 10, st: 0 }]);
+});
+
+test("/proc readers: a core's times and this process's counters", () => {
+  const c = coreTimes(0, "cpu  1 2 3 4 5 6 7 8 0 0\ncpu0 10 0 5 80 5 0 0 0 0 0\n");
+  assert.equal(c, { busy: 15, iowait: 5, total: 100 });
+  assert.is(coreTimes(7, "cpu0 1 1 1 1 1 1 1 1\n"), null);
+  const me = treeCounters(process.pid);
+  assert.ok(me.tids.includes(process.pid) && me.ctxSwitches > 0);
+});
+
+test.run();
