@@ -10,6 +10,8 @@
 // which fits the server's memory, so that the comparison is of CPU cost, not of disk I/O. A server is driven to
 // higher rates until its throughput has fallen below its best for two rates in a row. --smoke: the loopback
 // testbed (no quota), one low rate, seconds-long points, 10 directories: checks that the script runs, measures nothing.
+// Beside throughput it reports replies per CPU-second of the server (testbed units), which compares the two servers'
+// cost per reply even at rates below saturation or where the client, not the server, limits the load.
 import { parseArgs } from "node:util";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -41,7 +43,11 @@ const session = await openSession({
   loadgensPerClient: 1, prewarm: false, keepPerf: false, log,
 });
 
-interface Point { label: string; offered: number; replyRate: number | null; mbps: number | null; verdict: string; why: string }
+interface Point {
+  label: string; offered: number; replyRate: number | null; mbps: number | null;
+  repliesPerCpuS: number | null; // testbed replies/s ÷ server CPU (cores) used
+  verdict: string; why: string;
+}
 const points: Point[] = [];
 try {
   const cal = readCalibration(join(REPO, "results"));
@@ -63,9 +69,10 @@ try {
         spec: { id, figure: "bench", config, offeredRate: offered, perf: false }, rawDir, warmupS, durationS, verifyBytes: false,
         clientTimeoutS: CLIENT_TIMEOUT_S,
       });
-      const p = summarise(label, offered, row);
+      const p = summarise(label, offered, row, k, session.bed.quota);
       points.push(p);
-      log(`${label} at ${offered}/s: ${p.replyRate?.toFixed(0)} replies/s, ${p.mbps?.toFixed(1)} Mbit/s, ${p.verdict} ${p.why}`);
+      log(`${label} at ${offered}/s: ${p.replyRate?.toFixed(0)} replies/s, ${p.mbps?.toFixed(1)} Mbit/s, ` +
+        `${p.repliesPerCpuS?.toFixed(0)} replies/CPU-s, ${p.verdict} ${p.why}`);
       const mbps = p.mbps ?? 0;
       worse = mbps < best ? worse + 1 : 0;
       best = Math.max(best, mbps);
@@ -76,15 +83,21 @@ try {
   await session.close();
 }
 
-function summarise(label: string, offered: number, row: PointRow): Point {
+function summarise(label: string, offered: number, row: PointRow, k: number, quota: number): Point {
   const n = (x: string | number | null) => (x === null || x === "" ? null : Number(x));
-  return { label, offered, replyRate: n(row.reply_rate), mbps: n(row.throughput_mbps), verdict: String(row.verdict), why: String(row.verdict_reason) };
+  const rate = n(row.reply_rate), cpuPct = n(row.server_cpu_pct); // cpu: % of the server's quota
+  const cores = cpuPct === null ? null : (cpuPct / 100) * quota;
+  return {
+    label, offered, replyRate: rate, mbps: n(row.throughput_mbps),
+    repliesPerCpuS: rate !== null && cores ? (rate * k) / cores : null,
+    verdict: String(row.verdict), why: String(row.verdict_reason),
+  };
 }
 
 // Peaks over the points that passed verification (a failing point's throughput is not a server's capacity).
 const peak = (label: string) => Math.max(0, ...points.filter((p) => p.label === label && p.verdict === "pass").map((p) => p.mbps ?? 0));
 const [u, n] = LABELS.map(peak);
-console.log("label,offered_rate,reply_rate,throughput_mbps,verdict");
-for (const p of points) console.log([p.label, p.offered, p.replyRate?.toFixed(1), p.mbps?.toFixed(1), p.verdict].join(","));
+console.log("label,offered_rate,reply_rate,throughput_mbps,replies_per_cpu_s,verdict");
+for (const p of points) console.log([p.label, p.offered, p.replyRate?.toFixed(1), p.mbps?.toFixed(1), p.repliesPerCpuS?.toFixed(0), p.verdict].join(","));
 console.log(`peak throughput (paper units): ${LABELS[0]} ${u.toFixed(1)} Mbit/s, ${LABELS[1]} ${n.toFixed(1)} Mbit/s, ratio ${n > 0 ? (u / n).toFixed(3) : "n/a"}`);
 if (v.out) writeFileSync(v.out, JSON.stringify({ smoke, rates, warmupS, durationS, points, peak: { userver: u, nginx: n, ratio: n > 0 ? u / n : null } }, null, 2) + "\n");
