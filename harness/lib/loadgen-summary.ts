@@ -21,8 +21,6 @@ export interface LoadgenSummary {
   verify?: { checked: number; mismatches: number };
 }
 
-export const ERROR_KINDS = ["client_timo", "socket_timo", "connrefused", "connreset", "fd_unavail", "addrunavail", "other"] as const;
-
 /** Sums per-file counts over clients. */
 export function sumByFile(summaries: LoadgenSummary[]): Record<string, FileCounts> {
   const out: Record<string, FileCounts> = {};
@@ -33,15 +31,4 @@ export function sumByFile(summaries: LoadgenSummary[]): Record<string, FileCount
     }
   }
   return out;
-}
-
-/** Weighted mean of a per-client statistic, weighted by each client's replies (requests when nothing replied). */
-export function weightedMean(summaries: LoadgenSummary[], pick: (s: LoadgenSummary) => number): number {
-  let w = 0, sum = 0;
-  for (const s of summaries) {
-    const weight = s.replies || s.requests || 1;
-    const v = pick(s);
-    if (Number.isFinite(v)) { sum += v * weight; w += weight; }
-  }
-  return w ? sum / w : NaN;
 }

@@ -223,6 +223,9 @@ async function cmdCalibrate(): Promise<number> {
     log(`${q.converged ? "calibrated" : "did NOT converge"}: quota ${q.quota.toFixed(4)} of a core, k = ${kk}, ` +
       `${cal.took_s} s; written to ${calibrationPath(so.resultsRoot)}`);
     return q.converged ? 0 : 1;
+  } catch (e) {
+    if (ctl.signal.aborted) return 130;
+    throw e;
   } finally {
     if (session) await session.close();
     uninstall();
