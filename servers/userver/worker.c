@@ -280,11 +280,14 @@ int worker_run(const struct config *cfg, int listen_fd, int fd_capacity, struct 
     set_listening(&w, 1);
     int status = 0;
     while (!cli_stop) {
-        if (!w.listening && atomic_load(&sh->conns) < cfg->common.max_conns && stats_now() >= w.accept_resume_at)
-            set_listening(&w, 1); /* a slot freed, here or in another process */
         int wait_ms = expire_idle(&w);
-        /* While paused at the cap, look again soon: the slot may free in another process. */
-        int cap_ms = w.listening ? 1000 : 20;
+        /* A process that closed a connection resumes accepting at once; one paused at the cap while another
+         * process freed the slot resumes at its next wake-up, at most a second later. */
+        if (!w.listening && atomic_load(&sh->conns) < cfg->common.max_conns && stats_now() >= w.accept_resume_at)
+            set_listening(&w, 1);
+        int cap_ms = 1000;
+        if (!w.listening && w.accept_resume_at > stats_now())
+            cap_ms = (int)((w.accept_resume_at - stats_now()) * 1000) + 1;
         int n = ev_wait(w.ev, wait_ms < 0 || wait_ms > cap_ms ? cap_ms : wait_ms);
         if (n < 0) {
             fprintf(stderr, "userver: %s wait: %s\n", cfg->events, strerror(errno));
