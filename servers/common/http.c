@@ -158,39 +158,35 @@ static void scan_method(struct http_parser_state *st, const char *buf, size_t le
     }
 }
 
+/* After http_parser rejected the method: 501 for a well-formed token, 400 for garbage, or wait for its end. */
+static enum http_result classify_method(struct http_parser_state *st)
+{
+    if (st->method_state == 0)
+        return HTTP_AGAIN;
+    st->req.status = st->method_state == 1 ? 501 : 400;
+    return HTTP_ERROR;
+}
+
 enum http_result http_parse(struct http_parser_state *st, const char *buf, size_t len, size_t *consumed)
 {
     scan_method(st, buf, len);
-    enum http_errno before = HTTP_PARSER_ERRNO(&st->p);
-    if (before == HPE_INVALID_METHOD) {
-        /* Already failed on the method; we were only waiting for the token to end. */
-        *consumed = len;
-        goto classify_method;
-    }
+    *consumed = len;
+    if (HTTP_PARSER_ERRNO(&st->p) == HPE_INVALID_METHOD) /* failed earlier; only the token's end was missing */
+        return classify_method(st);
     size_t n = http_parser_execute(&st->p, &settings, buf, len);
     enum http_errno err = HTTP_PARSER_ERRNO(&st->p);
-    *consumed = n;
     if (st->done) {
+        *consumed = n;
         http_parser_pause(&st->p, 0);
         return HTTP_DONE;
     }
     if (err == HPE_OK)
         return HTTP_AGAIN;
-    if (st->req.status)
-        return HTTP_ERROR;
-    if (err == HPE_HEADER_OVERFLOW) {
-        st->req.status = 431;
-        return HTTP_ERROR;
-    }
-    if (err != HPE_INVALID_METHOD) {
-        st->req.status = 400;
-        return HTTP_ERROR;
-    }
-    *consumed = len;
-classify_method:
-    if (st->method_state == 0)
-        return HTTP_AGAIN;
-    st->req.status = st->method_state == 1 ? 501 : 400;
+    if (err == HPE_INVALID_METHOD)
+        return classify_method(st);
+    *consumed = n;
+    if (!st->req.status)
+        st->req.status = err == HPE_HEADER_OVERFLOW ? 431 : 400;
     return HTTP_ERROR;
 }
 
@@ -202,7 +198,6 @@ const char *http_reason(int status)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
     case 413: return "Content Too Large";
     case 414: return "URI Too Long";
     case 431: return "Request Header Fields Too Large";
