@@ -58,9 +58,13 @@ export function startServer(bin: string, args: string[], opts: { timeoutMs?: num
       for (const w of lineWaiters.splice(0)) w(j);
     }
   });
-  const exited = new Promise<{ code: number | null; signal: string | null }>((res) =>
-    proc.on("exit", (code, signal) => res({ code, signal })),
-  );
+  const exited = new Promise<{ code: number | null; signal: string | null }>((res) => {
+    proc.on("exit", (code, signal) => res({ code, signal }));
+    proc.on("error", (e) => { // e.g. the binary is missing: there will be no exit event
+      err += `spawn ${bin}: ${e.message}\n`;
+      res({ code: null, signal: null });
+    });
+  });
   const nextLine = (event: string, timeoutMs: number) =>
     new Promise<Json>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no "${event}" line within ${timeoutMs} ms; stderr:\n${err}`)), timeoutMs);
