@@ -234,6 +234,14 @@ export function conformanceSuite(title: string, opts: ConformanceOptions): void 
     }
   });
 
+  test("an error reply to HEAD has no body", async () => {
+    const c = await Conn.open(srv.port);
+    await c.send(get("/dir00000/class9_9", { method: "HEAD" }));
+    const r = await c.read({ head: true });
+    assert.is(r.status, 404);
+    assert.ok(await c.closedByPeer(), "closed with no bytes after the header");
+  });
+
   test("an error in a pipeline ends it after the replies before it", async () => {
     const f = files().files[1];
     const c = await Conn.open(srv.port);
