@@ -19,12 +19,12 @@ import {
 
 const USAGE = `usage: cli.ts <command> [options]
   run        --experiment fig7[,table1…] --profile quick|standard|full [--series L,…] [--rates R,…]
-             [--dry-run] [--resume RUN_ID] [--k K] [--uncalibrated]
+             [--dry-run] [--resume RUN_ID] [--k K] [--quota F] [--uncalibrated]
   replicate  --profile quick|standard|full [--dry-run]        (calibrates first when the testbed is not)
   calibrate  [--k K] [--duration S] [--warmup S]               (quota for ${REFERENCE.label}; largest k)
   tune       --family ${Object.keys(FAMILIES).join("|")} [--rates 15000,30000] [--profile quick] [--dry-run]
 common: [--hosts env/hosts/FILE.json] [--results DIR] [--data DIR] [--dirs 680] [--seed 1] [--loadgens-per-client 1]
-        [--duration S] [--warmup S] [--idle S] [--client-timeout S (smoke tests only)] [--no-prewarm] [--keep-perf] [--no-correctness]
+        [--duration S] [--warmup S] [--idle S] [--client-timeout S (smoke tests only)] [--no-prewarm] [--keep-scratch] [--no-correctness]
 experiments: ${EXPERIMENTS.map((e) => e.id).join(", ")}; profiles: ${Object.keys(PROFILES).join(", ")}`;
 
 const log = (m: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
@@ -37,8 +37,8 @@ const { positionals, values: v } = parseArgs({
     uncalibrated: { type: "boolean" }, hosts: { type: "string" }, results: { type: "string" }, data: { type: "string" },
     dirs: { type: "string" }, seed: { type: "string" }, "loadgens-per-client": { type: "string" },
     duration: { type: "string" }, warmup: { type: "string" }, idle: { type: "string" }, "client-timeout": { type: "string" },
-    "no-prewarm": { type: "boolean" }, "keep-perf": { type: "boolean" }, "no-correctness": { type: "boolean" },
-    family: { type: "string" }, help: { type: "boolean" },
+    "no-prewarm": { type: "boolean" }, "keep-scratch": { type: "boolean" }, "no-correctness": { type: "boolean" },
+    family: { type: "string" }, quota: { type: "string" }, help: { type: "boolean" },
   },
 });
 
@@ -65,7 +65,7 @@ function sessionOptions(): SessionOptions {
   return {
     hosts: v.hosts, resultsRoot: v.results ?? join(REPO, "results"), dataDir: v.data ?? join(REPO, "work-data"),
     dirs: numberOpt("dirs", 680)!, seed: numberOpt("seed", 1)!, loadgensPerClient: numberOpt("loadgens-per-client", 1)!,
-    prewarm: !v["no-prewarm"], keepPerf: !!v["keep-perf"], log,
+    prewarm: !v["no-prewarm"], keepPerf: !!v["keep-scratch"], log,
   };
 }
 
@@ -103,7 +103,8 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
     session = await openSession(so);
     const cal = requireCalibration(session.bed, so.resultsRoot, !!v.uncalibrated);
     const k = previous?.k !== undefined ? Number(previous.k) : chooseK(numberOpt("k"), cal);
-    if (cal) await session.bed.setQuota(cal.quota);
+    const quota = numberOpt("quota") ?? cal?.quota;
+    if (quota !== undefined) await session.bed.setQuota(quota);
     const pageCache = await session.prepareCache(); // again on a resume: the testbed (and its cgroups) are new
     const disk = await session.bed.scaleDisk(k);
     const git = await gitFacts();

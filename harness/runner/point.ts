@@ -37,7 +37,7 @@ export interface PointEnv {
   loadgensPerClient: number;
   scratch: string;               // bulky temporaries (perf.data, nginx config): never under results/
   sourceIndex: SourceIndex;
-  keepPerf?: boolean;
+  keepPerf?: boolean;            // keep perf.data and the per-request CSVs in scratch (debugging)
   log: (m: string) => void;
 }
 
@@ -251,8 +251,10 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
     if (!failures.length) failures.push(`point failed: ${(e as Error).message}`);
   } finally {
     await st.stopAll();
-    if (!env.keepPerf) rmSync(perfData, { force: true });
-    for (const g of gens) rmSync(g.csv, { force: true });
+    if (!env.keepPerf) {
+      rmSync(perfData, { force: true });
+      for (const g of gens) rmSync(g.csv, { force: true });
+    }
   }
   const verification = verifyPoint(clients, failures.length ? failures.join("; ") : undefined, env.bed.clientCores);
   writeFileSync(join(rawDir, "window.json"), JSON.stringify(windows.map((w) => ({ ...w, byFile: undefined })), null, 2) + "\n");

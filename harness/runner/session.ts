@@ -1,5 +1,6 @@
 // What every command shares: the testbed brought up and limited, the workload built, a results folder, the executor.
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildFileSet } from "../workload/fileset.ts";
@@ -22,7 +23,7 @@ export interface SessionOptions {
   seed: number;
   loadgensPerClient: number;
   prewarm: boolean;            // evict the file set and read its most-requested files at the start (cache.ts)
-  keepPerf: boolean;
+  keepPerf: boolean;           // keep perf.data and the per-request CSVs (--keep-scratch)
   log: (m: string) => void;
 }
 
@@ -88,14 +89,42 @@ export interface Session {
   close: () => Promise<void>;
 }
 
+/** One user of a testbed at a time: a second runner (or a bench using this module) would tear the first one's
+ *  testbed down under it. The lock names the holder's PID; a lock whose holder is gone is taken over. */
+export function lockTestbed(bed: Bed): () => void {
+  const file = join(tmpdir(), `webarch-testbed-${bed.cfg.prefix}${bed.cfg.cgroupParent.replace(/\//g, "_")}.lock`);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: "wx" });
+      return () => rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const holder = Number(readFileSync(file, "utf8"));
+      let alive = holder > 0;
+      try { if (alive) process.kill(holder, 0); } catch { alive = false; }
+      if (alive && holder !== process.pid) throw new Error(`testbed ${bed.cfg.source} is in use by process ${holder} (lock ${file})`);
+      rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`could not lock testbed ${bed.cfg.source}`);
+}
+
 /** Opens the testbed (up), builds the workload, and returns what a command needs; close() stops and tears down. */
 export async function openSession(o: SessionOptions): Promise<Session> {
   const bed = openBed(o.hosts);
   const loadgen = join(REPO, "harness/loadgen/loadgen");
   if (!existsSync(loadgen)) throw new Error(`${loadgen} is missing: make -C harness/loadgen`);
-  const workload = prepareWorkload(o, bed.clientHosts.length * o.loadgensPerClient);
-  o.log(`testbed ${bed.kind} (${bed.cfg.source}): ${await bed.up(o.log)}`);
-  const scratch = join(o.dataDir, "scratch");
+  const unlock = lockTestbed(bed);
+  let workload;
+  try {
+    workload = prepareWorkload(o, bed.clientHosts.length * o.loadgensPerClient);
+    o.log(`testbed ${bed.kind} (${bed.cfg.source}): ${await bed.up(o.log)}`);
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+  // this process's own scratch: another runner on the same data folder never touches its files
+  const scratch = join(o.dataDir, "scratch", String(process.pid));
   mkdirSync(scratch, { recursive: true });
   const sourceIndex = indexSources(REPO, "servers");
   return {
@@ -109,7 +138,12 @@ export async function openSession(o: SessionOptions): Promise<Session> {
       : { state: "left as found (--no-prewarm)" }),
     close: async () => {
       await stopAll();
-      o.log(`testbed: ${await bed.down(o.log)}`);
+      try {
+        o.log(`testbed: ${await bed.down(o.log)}`);
+      } finally {
+        unlock();
+        if (!o.keepPerf) rmSync(scratch, { recursive: true, force: true });
+      }
     },
   };
 }
