@@ -7,7 +7,7 @@ pattern=${TESTS:-'(env|harness|servers|notebooks)/.*\.test\.ts$'}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-FORCE_COLOR=0 node --import tsx node_modules/uvu/bin.js . "$pattern" -i node_modules -i .jupyter 2>&1 | tee "$log"
+NO_COLOR=1 FORCE_COLOR=0 node --import tsx node_modules/uvu/bin.js . "$pattern" -i node_modules -i .jupyter 2>&1 | tee "$log"
 uvu_rc=${PIPESTATUS[0]}
 total=$(sed -n 's/^ *Total: *\([0-9]*\).*/\1/p' "$log" | tail -1)
 passed=$(sed -n 's/^ *Passed: *\([0-9]*\).*/\1/p' "$log" | tail -1)
