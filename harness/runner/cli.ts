@@ -13,7 +13,7 @@ import { getFamily, coarseMatrix, fineMatrix, best, score, FAMILIES } from "./tu
 import { parseLabel } from "./labels.ts";
 import { MAX_K } from "./scale.ts";
 import {
-  REPO, openSession, requireCalibration, readCalibration, writeCalibration, gitFacts, chooseK, calibrationPath,
+  REPO, openSession, requireCalibration, thisMachine, readCalibration, writeCalibration, gitFacts, chooseK, calibrationPath,
   type SessionOptions, type Session,
 } from "./session.ts";
 
@@ -181,8 +181,10 @@ async function measureReference(session: Session, k: number, quota: number, pape
   });
   if (signal.aborted) throw new Error("interrupted");
   results.appendPoint(out.row);
-  const replies = typeof out.row.reply_rate === "number" ? out.row.reply_rate * k : 0; // back to testbed units
-  return { replies, verdict: out.row.verdict, reason: out.row.verdict_reason };
+  if (out.row.verdict === "server-failed" || typeof out.row.reply_rate !== "number") {
+    throw new Error(`the reference point failed (${out.row.verdict}: ${out.row.verdict_reason}); see ${results.rawDir(spec.id)}`);
+  }
+  return { replies: out.row.reply_rate * k, verdict: out.row.verdict, reason: out.row.verdict_reason }; // testbed units
 }
 
 async function cmdCalibrate(): Promise<number> {
@@ -217,7 +219,7 @@ async function cmdCalibrate(): Promise<number> {
       target, { log });
     const cal = {
       quota: q.quota, k: kk, converged: q.converged, target_replies_testbed: target, probes: q.probes, k_search: kSearch,
-      testbed: { kind: s.bed.kind, source: s.bed.cfg.source }, report: await s.bed.report(), git: await gitFacts(), page_cache: pageCache,
+      testbed: { kind: s.bed.kind, source: s.bed.cfg.source }, machine: thisMachine(), report: await s.bed.report(), git: await gitFacts(), page_cache: pageCache,
       took_s: Math.round((Date.now() - started) / 1000), date: new Date().toISOString(), raw: results.dir,
     };
     writeCalibration(so.resultsRoot, cal);

@@ -1,6 +1,6 @@
 // What every command shares: the testbed brought up and limited, the workload built, a results folder, the executor.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, hostname, cpus } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildFileSet } from "../workload/fileset.ts";
@@ -32,6 +32,7 @@ export interface Calibration {
   k: number;
   converged: boolean;
   testbed: { kind: string; source: string };
+  machine?: Machine;
   [key: string]: unknown;
 }
 
@@ -48,13 +49,23 @@ export function writeCalibration(resultsRoot: string, c: Calibration): void {
   writeAtomic(calibrationPath(resultsRoot), JSON.stringify(c, null, 2) + "\n");
 }
 
+export interface Machine { hostname: string; cpuModel: string; cpus: number }
+
+/** The machine a calibration belongs to: another machine (or a changed one) needs its own. */
+export function thisMachine(): Machine {
+  return { hostname: hostname(), cpuModel: cpus()[0]?.model ?? "unknown", cpus: cpus().length };
+}
+
 /** The calibration that applies to this testbed, or an error saying how to get one (or to pass --uncalibrated). */
 export function requireCalibration(bed: Bed, resultsRoot: string, uncalibrated: boolean): Calibration | null {
   const c = readCalibration(resultsRoot);
-  const fits = c && c.converged && c.testbed.kind === bed.kind && resolve(c.testbed.source) === resolve(bed.cfg.source);
+  const here = thisMachine();
+  const sameMachine = !!c?.machine && JSON.stringify(c.machine) === JSON.stringify(here);
+  const fits = c && c.converged && sameMachine && c.testbed.kind === bed.kind && resolve(c.testbed.source) === resolve(bed.cfg.source);
   if (fits) return c;
   if (uncalibrated) return null;
   const why = !c ? `no ${calibrationPath(resultsRoot)}` : !c.converged ? "the last calibration did not converge"
+    : !sameMachine ? `the calibration was made on another machine (${JSON.stringify(c.machine ?? "unknown")})`
     : `the calibration was made on ${c.testbed.kind} testbed ${c.testbed.source}`;
   throw new Error(`uncalibrated testbed (${why}): run \`make calibrate\` first, or pass --uncalibrated (results then say so)`);
 }
