@@ -110,7 +110,7 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
     const git = await gitFacts();
     results.writeRun({
       ...(previous ?? {}), run_id: id, status: "running", profile: profile.name, profile_settings: profile, k,
-      calibration: cal ?? "uncalibrated", git, ...meta, points: points.length,
+      calibration: cal ?? "uncalibrated", ...git, ...meta, points: points.length,
       testbed: { kind: session.bed.kind, source: session.bed.cfg.source, quota: session.bed.quota, disk_scaled: disk,
         report: await session.bed.report() },
       host: { hostname: hostname(), cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_bytes: totalmem(), node: process.version },
@@ -219,7 +219,7 @@ async function cmdCalibrate(): Promise<number> {
       target, { log });
     const cal = {
       quota: q.quota, k: kk, converged: q.converged, target_replies_testbed: target, probes: q.probes, k_search: kSearch,
-      testbed: { kind: s.bed.kind, source: s.bed.cfg.source }, machine: thisMachine(), report: await s.bed.report(), git: await gitFacts(), page_cache: pageCache,
+      testbed: { kind: s.bed.kind, source: s.bed.cfg.source }, machine: thisMachine(), report: await s.bed.report(), ...(await gitFacts()), page_cache: pageCache,
       took_s: Math.round((Date.now() - started) / 1000), date: new Date().toISOString(), raw: results.dir,
     };
     writeCalibration(so.resultsRoot, cal);

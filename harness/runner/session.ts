@@ -160,10 +160,10 @@ export async function openSession(o: SessionOptions): Promise<Session> {
 }
 
 /** Commit and whether the tree had changes, for run.json. */
-export async function gitFacts(): Promise<{ commit: string; dirty: boolean }> {
+export async function gitFacts(): Promise<{ commit: string; commit_dirty: boolean }> {
   const head = await runCmd(["git", "-C", REPO, "rev-parse", "HEAD"]);
   const st = await runCmd(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"]);
-  return { commit: String(head.stdout).trim(), dirty: String(st.stdout).trim().length > 0 };
+  return { commit: String(head.stdout).trim(), commit_dirty: String(st.stdout).trim().length > 0 };
 }
 
 /** k for a run: --k if given, else the calibration's, else (uncalibrated) the fd-limit bound. */

@@ -74,7 +74,7 @@ test("a tiny run produces the results folder with verdicts, and a resume redoes 
     assert.is(run.status, "finished");
     assert.is(run.k, 0.1);
     assert.is(run.calibration, "uncalibrated");
-    assert.ok(run.git.commit && run.testbed.kind && run.workload.mean_requests_per_session > 1);
+    assert.ok(run.commit && run.testbed.kind && run.workload.mean_requests_per_session > 1);
     const raw = readdirSync(join(runDir, "raw"));
     assert.ok(raw.includes(`correctness__${labels[0]}.json`), raw.join());
     assert.ok(existsSync(join(runDir, "raw", `fig7__${labels[0]}__5000`, "point.json")));
