@@ -3,6 +3,8 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { connect, type Socket } from "node:net";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
+import { processTree } from "../../harness/lib/procfs.ts";
+export { processTree };
 
 export const SERVERS_DIR = new URL("..", import.meta.url).pathname;
 
@@ -102,30 +104,6 @@ export function startServer(bin: string, args: string[], opts: { timeoutMs?: num
       return { code, signal, stats };
     },
   }));
-}
-
-/** Pids of `pid` and all its descendants (from /proc/<pid>/stat's ppid field). */
-export function processTree(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid)!.push(Number(name));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  const out: number[] = [];
-  const todo = [pid];
-  while (todo.length) {
-    const p = todo.pop()!;
-    out.push(p);
-    todo.push(...(children.get(p) ?? []));
-  }
-  return out;
 }
 
 export interface FdCounts { socket: number; file: number; pipe: number; other: number; total: number }
