@@ -1,7 +1,7 @@
 // Tests the figure specs: the paper's titles and axes, the caption, failed points marked, the paper's values beside ours.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { captionLines, figure } from "../lib/figures.ts";
+import { captionLines, describeCalibration, figure } from "../lib/figures.ts";
 import { parseLabel, architectureOf } from "../lib/labels.ts";
 import { renderSvg } from "../lib/render.ts";
 import { ARCHITECTURE_COLOURS, seriesStyles } from "../lib/style.ts";
@@ -79,6 +79,14 @@ test("caption states what run.json holds, or that it is not recorded", () => {
   const lines = captionLines({ k: 0.5 }).join(" ");
   assert.match(lines, /k = 0\.5/);
   assert.match(lines, /Calibration: not recorded/);
+});
+
+
+test("the runner's calibration record reads as one sentence in captions", () => {
+  const text = describeCalibration({ quota: 0.18059, k: 0.6, converged: true, target_replies_testbed: 6073.2, probes: [{}, {}], date: "2026-11-26T12:27:12Z" });
+  assert.match(text, /quota 0\.181 of a core/);
+  assert.match(text, /target 6073\/s on the testbed; converged, 2 probes, 2026-11-26/);
+  assert.match(describeCalibration({ quota: 0.2, target_replies_testbed: 1, converged: false }), /NOT converged/);
 });
 
 test.run();
