@@ -36,6 +36,7 @@ test("nginx peers get a generated config: workers, sendfile, the scaled cap spli
   assert.match(conf, "sendfile on;");
   assert.match(conf, "worker_connections 3750;");
   assert.match(conf, "root /srv/www;");
+  assert.match(conf, "open_file_cache max=30000");  // like our servers' cache of open fds
   assert.is(n.readiness, "port");
   assert.throws(() => launchSpec(parseLabel("nginx-1w"), 1, { ...o, port: 0 }), /fixed port/);
 });
