@@ -12,13 +12,16 @@
 
 namespace watpipe {
 
-Handoff::Handoff(int capacity) : pending_(capacity) {
-    efd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (efd_ < 0) {
+int make_wake_eventfd() {
+    int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (fd < 0) {
         fprintf(stderr, "watpipe: eventfd: %s\n", strerror(errno));
         exit(1);
     }
+    return fd;
 }
+
+Handoff::Handoff(int capacity) : pending_(capacity), efd_(make_wake_eventfd()) {}
 
 Handoff::~Handoff() { close(efd_); }
 

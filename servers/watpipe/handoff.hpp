@@ -8,6 +8,9 @@
 
 namespace watpipe {
 
+// A non-blocking eventfd for waking a stage; exits the process if it cannot be created (start-up only).
+int make_wake_eventfd();
+
 class Handoff {
 public:
     // Exits the process if the eventfd cannot be created (start-up only).

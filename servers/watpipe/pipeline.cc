@@ -25,11 +25,7 @@ Pipeline::Pipeline(const Options &opt, int listen_fd, cache *files, Counters &co
       to_read_(opt.fd_capacity), to_select_(opt.fd_capacity), read_set_(opt.fd_capacity), read_ready_(opt.fd_capacity),
       read_arrived_(opt.fd_capacity), read_out_(opt.fd_capacity), write_set_(opt.fd_capacity),
       write_ready_(opt.fd_capacity), write_wake_(opt.fd_capacity), write_arrived_(opt.fd_capacity) {
-    stop_efd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (stop_efd_ < 0) {
-        fprintf(stderr, "watpipe: eventfd: %s\n", strerror(errno));
-        exit(1);
-    }
+    stop_efd_ = make_wake_eventfd();
 }
 
 Pipeline::~Pipeline() { close(stop_efd_); }
