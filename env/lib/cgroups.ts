@@ -1,6 +1,6 @@
-// Where the testbed's cgroup v1 folders live, and which whole disk holds a path (for the blkio throttle).
-import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+// Where the testbed's cgroup v1 folders live.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Config } from "./config.ts";
 
 export type Controller = "cpuset" | "cpu" | "cpuacct" | "memory" | "blkio";
@@ -43,19 +43,4 @@ export function parentDirs(cfg: Config, mounts = controllerMounts(cfg), controll
     for (let i = 1; i <= parts.length; i++) dirs.push(join(mount, ...parts.slice(0, i)));
   }
   return dirs;
-}
-
-/** "MAJ:MIN" of the whole disk that holds `path` (blkio throttles whole disks, not partitions). */
-export function blockDeviceOf(path: string): { device: string; name: string } {
-  const st = statSync(path, { bigint: true });
-  // Linux dev_t encoding (glibc's gnu_dev_major/gnu_dev_minor).
-  const major = Number(((st.dev >> 8n) & 0xfffn) | ((st.dev >> 32n) & ~0xfffn));
-  const minor = Number((st.dev & 0xffn) | ((st.dev >> 12n) & ~0xffn));
-  let sys = `/sys/dev/block/${major}:${minor}`;
-  if (!existsSync(sys)) throw new Error(`server.disk.path ${path} is on device ${major}:${minor}, which is not a block device (overlay, tmpfs, network fs?); set server.disk.device to "MAJ:MIN" of the disk instead`);
-  sys = realpathSync(sys);
-  if (existsSync(join(sys, "partition"))) sys = dirname(sys);
-  const device = readFileSync(join(sys, "dev"), "utf8").trim();
-  const name = sys.split("/").pop() as string;
-  return { device, name };
 }

@@ -1,15 +1,22 @@
 // Reads and validates a testbed hosts file (emulated, ssh or loopback) into one normalised Config.
 import { readFileSync } from "node:fs";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export type Kind = "emulated" | "ssh" | "loopback";
 
+/** The blkio read throttle of a real server's disk (ssh testbed). */
 export interface DiskThrottle {
-  path: string | null;     // a path on the disk that holds the file set (emulated: its device is looked up)
-  device: string | null;   // "MAJ:MIN" of the whole disk, when given explicitly (required over ssh)
+  device: string;          // "MAJ:MIN" of the whole disk
   readIops: number | null; // null = no IOPS limit
   readBps: number | null;  // null = no bytes/s limit
+}
+
+/** The latency disk's model (emulated testbed, env/disk): what one read costs on the paper's disk. */
+export interface DiskModel {
+  seekMs: number;          // average seek, paid by a read that does not continue the previous one
+  rotationMs: number;      // average rotational delay (half a turn), paid with the seek
+  mbPerS: number;          // media transfer rate, 10^6 bytes/s
 }
 
 export interface ServerSpec {
@@ -18,7 +25,8 @@ export interface ServerSpec {
   cpuQuota: number;              // fraction of one core, (0, 1]
   cpuPeriodUs: number;           // CFS period
   memoryLimitBytes: number | null;
-  disk: DiskThrottle | null;
+  disk: DiskThrottle | null;      // ssh: blkio throttle of the real disk
+  diskModel: DiskModel | null;   // emulated: the file set is served through the latency disk
   sysctls: Record<string, string>;
 }
 
@@ -42,7 +50,6 @@ export interface Config {
 }
 
 export const DEFAULT_HOSTS_FILE = resolve(dirname(fileURLToPath(import.meta.url)), "../hosts/emulated.json");
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** Loads a hosts file (default: the emulated testbed) and validates every field. */
 export function loadConfig(path: string = DEFAULT_HOSTS_FILE): Config {
@@ -85,7 +92,7 @@ export function parseConfig(raw: unknown, source = "<object>"): Config {
     cpuQuota: v.num(s.cpuQuota ?? 1, "server.cpuQuota", (x) => x > 0 && x <= 1, "a fraction of one core in (0, 1]"),
     cpuPeriodUs: v.num(s.cpuPeriodUs ?? 10000, "server.cpuPeriodUs", (x) => Number.isInteger(x) && x >= 1000 && x <= 1000000, "an integer number of microseconds in [1000, 1000000]"),
     memoryLimitBytes: s.memoryLimitBytes === null ? null : v.num(s.memoryLimitBytes ?? 2 ** 31, "server.memoryLimitBytes", (x) => Number.isInteger(x) && x >= 2 ** 24, "an integer ≥ 16 MiB, or null"),
-    disk: parseDisk(v, s.disk, kind),
+    ...parseDisk(v, s.disk, kind),
     sysctls: v.sysctls(s.sysctls ?? {}, "server.sysctls"),
   };
   if (kind !== "loopback" && server.cpuQuota * server.cpuPeriodUs < 1000) {
@@ -93,29 +100,36 @@ export function parseConfig(raw: unknown, source = "<object>"): Config {
   }
 
   // The loopback fallback can set none of these; say so in the config rather than carry defaults it ignores.
-  if (kind === "loopback") Object.assign(server, { cpuQuota: 1, memoryLimitBytes: null, disk: null, sysctls: {} });
+  if (kind === "loopback") Object.assign(server, { cpuQuota: 1, memoryLimitBytes: null, disk: null, diskModel: null, sysctls: {} });
 
   const clients = kind === "ssh" ? parseSshClients(v, top.clients) : parseLocalClients(v, top.clients, kind);
   return { kind, source, prefix, cgroupParent, ssh, server, clients };
 }
 
-function parseDisk(v: Validator, raw: unknown, kind: Kind): DiskThrottle | null {
-  if (raw === null || raw === undefined) return null;
+const THROTTLE_FIELDS = ["device", "readIops", "readBps"];
+const MODEL_FIELDS = ["seekMs", "rotationMs", "mbPerS"];
+
+/** server.disk: a blkio throttle of the real disk over ssh; the latency disk's model on the emulated testbed (where
+ *  the server's reads are done by the latency disk's daemon, outside the server's cgroups, so blkio would see none). */
+function parseDisk(v: Validator, raw: unknown, kind: Kind): { disk: DiskThrottle | null; diskModel: DiskModel | null } {
+  if (raw === null || raw === undefined || kind === "loopback") return { disk: null, diskModel: null };
   const d = v.object(raw, "server.disk");
-  v.only(d, "server.disk", ["$comment", "path", "device", "readIops", "readBps"]);
+  if (kind === "emulated") {
+    for (const f of THROTTLE_FIELDS.concat("path")) {
+      if (f in d) v.fail(`server.disk.${f}`, `is a blkio throttle field (ssh testbed only): the emulated testbed's disk is the latency disk, set by ${MODEL_FIELDS.join(", ")}`);
+    }
+    v.only(d, "server.disk", ["$comment", ...MODEL_FIELDS]);
+    const ms = (f: string) => v.num(d[f], `server.disk.${f}`, (x) => x >= 0 && x <= 1000, "a number of milliseconds in [0, 1000]");
+    const diskModel = { seekMs: ms("seekMs"), rotationMs: ms("rotationMs"),
+      mbPerS: v.num(d.mbPerS, "server.disk.mbPerS", (x) => x > 0 && x <= 100000, "a transfer rate in MB/s in (0, 100000]") };
+    return { disk: null, diskModel };
+  }
+  v.only(d, "server.disk", ["$comment", ...THROTTLE_FIELDS]);
   const limit = (x: unknown, field: string) => (x === null || x === undefined ? null : v.num(x, field, (n) => Number.isInteger(n) && n > 0, "a positive integer, or null"));
-  const disk: DiskThrottle = {
-    path: d.path === undefined || d.path === null ? null : v.str(d.path, "server.disk.path"),
-    device: d.device === undefined || d.device === null ? null : v.str(d.device, "server.disk.device"),
-    readIops: limit(d.readIops, "server.disk.readIops"),
-    readBps: limit(d.readBps, "server.disk.readBps"),
-  };
-  if (disk.device !== null && !/^\d+:\d+$/.test(disk.device)) v.fail("server.disk.device", `must be "MAJOR:MINOR", got ${JSON.stringify(disk.device)}`);
-  if (disk.path === null && disk.device === null) v.fail("server.disk", `needs "path" or "device"`);
-  if (kind === "ssh" && disk.device === null) v.fail("server.disk.device", `is required over ssh (the remote disk cannot be looked up from a path in a dry run)`);
-  // A relative path is relative to the repository, not to the caller's working directory.
-  if (disk.path !== null && !isAbsolute(disk.path)) disk.path = resolve(REPO_ROOT, disk.path);
-  return disk;
+  const device = d.device;
+  // The remote disk cannot be looked up from a path in a dry run: it is named by its device numbers.
+  if (typeof device !== "string" || !/^\d+:\d+$/.test(device)) v.fail("server.disk.device", `must be "MAJOR:MINOR" of the server's disk (required over ssh), got ${JSON.stringify(device)}`);
+  return { disk: { device: device as string, readIops: limit(d.readIops, "server.disk.readIops"), readBps: limit(d.readBps, "server.disk.readBps") }, diskModel: null };
 }
 
 function parseLocalClients(v: Validator, raw: unknown, kind: Kind): ClientSpec[] {

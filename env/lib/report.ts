@@ -7,7 +7,7 @@ import si from "systeminformation";
 import type { Config } from "./config.ts";
 import { hostCgroupDirs } from "./cgroups.ts";
 import { run } from "./exec.ts";
-import { hostCommand, hosts, namespaceOf, readFiles, serverDisk, status } from "./testbed.ts";
+import { hostCommand, hosts, namespaceOf, readFiles, serverDiskStats, status } from "./testbed.ts";
 
 // Per-namespace network sysctls that shape a server under connection load (recorded whether set or not).
 const NET_SYSCTLS = [
@@ -25,7 +25,7 @@ const LESS_FAITHFUL = [
   "loopback testbed: no namespaces or links; clients and server share the host's loopback device",
   "no CPU quota: the server runs at full speed of its core (taskset only pins it)",
   "no memory limit: the file set may sit entirely in page cache",
-  "no disk throttle",
+  "no disk model: the file set is read at the speed of this machine's page cache and disk",
   "no per-host sysctls; receive processing is not steered per host",
 ];
 
@@ -53,7 +53,7 @@ async function testbedFacts(cfg: Config): Promise<Record<string, unknown>> {
     return out;
   }
   const d = hostCgroupDirs(cfg, "server");
-  const disk = serverDisk(cfg);
+  const disk = cfg.server.disk;
   const [cpus, quota, period, mem, iops, bps] = await readFiles(cfg, "server", [
     join(d.cpuset as string, "cpuset.cpus"), join(d.cpu as string, "cpu.cfs_quota_us"), join(d.cpu as string, "cpu.cfs_period_us"),
     join(d.memory as string, "memory.limit_in_bytes"), join(d.blkio as string, "blkio.throttle.read_iops_device"), join(d.blkio as string, "blkio.throttle.read_bps_device"),
@@ -63,7 +63,8 @@ async function testbedFacts(cfg: Config): Promise<Record<string, unknown>> {
     cores: cpus,
     cpuQuota: { quotaUs: Number(quota), periodUs: Number(period), fractionOfCore: Number(quota) > 0 ? Number(quota) / Number(period) : 1 },
     memoryLimitBytes: Number(mem),
-    diskThrottle: disk ? { device: disk.device, name: disk.name, path: cfg.server.disk?.path ?? null, readIops: deviceLimit(iops), readBps: deviceLimit(bps) } : null,
+    diskThrottle: disk ? { device: disk.device, readIops: deviceLimit(iops), readBps: deviceLimit(bps) } : null,
+    latencyDisk: cfg.server.diskModel ? { model: cfg.server.diskModel, daemon: await serverDiskStats(cfg) } : null,
     cgroups: d,
     sysctls: await hostSysctls(cfg, "server"),
     rlimits: parseLimits(await run(hostCommand(cfg, "server", ["cat", "/proc/self/limits"]))),

@@ -1,13 +1,15 @@
 // The testbed: bring hosts up and down, run a command "on host X", set and read the server's limits.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Config } from "./config.ts";
-import { blockDeviceOf, type Controller, controllerMounts, hostCgroupDirs, hostControllers, parentDirs } from "./cgroups.ts";
+import { type Controller, controllerMounts, hostCgroupDirs, hostControllers, parentDirs } from "./cgroups.ts";
+import { diskCommand, diskRunning, readDiskState, startDisk, stopDisk, type DiskStats } from "./disk.ts";
 import { AbortError, type Action, type ExecOptions, localArgv, run, runPlan, sshArgv } from "./exec.ts";
 
 export { loadConfig, parseConfig, DEFAULT_HOSTS_FILE, type Config } from "./config.ts";
 export { report } from "./report.ts";
 export type { ExecOptions } from "./exec.ts";
+export type { DiskStats } from "./disk.ts";
 
 // Shell snippets, each run with its arguments as "$@" so that nothing is interpolated into the script text.
 const SH_WRITE = 'printf "%s\\n" "$1" > "$2"';
@@ -62,14 +64,6 @@ function write(on: string | null, path: string, value: string | number, why: str
   return { on, argv: ["sh", "-c", SH_WRITE, "sh", String(value), path], why };
 }
 
-/** The server's disk as "MAJ:MIN" (looked up from the path on this machine, or given in the hosts file). */
-export function serverDisk(cfg: Config): { device: string; name: string | null } | null {
-  const d = cfg.server.disk;
-  if (!d) return null;
-  if (d.device) return { device: d.device, name: null };
-  return blockDeviceOf(d.path as string);
-}
-
 /** Commands that create the cgroups of every confined host and set their limits. */
 function cgroupPlan(cfg: Config): Action[] {
   const mounts = controllerMounts(cfg);
@@ -100,8 +94,8 @@ function cgroupPlan(cfg: Config): Action[] {
   if (cfg.server.memoryLimitBytes !== null) {
     plan.push(write(server, join(s.memory as string, "memory.limit_in_bytes"), cfg.server.memoryLimitBytes, `limit the server's memory (page cache included) to ${cfg.server.memoryLimitBytes} bytes`));
   }
-  const disk = serverDisk(cfg);
-  if (disk && cfg.server.disk && (cfg.server.disk.readIops !== null || cfg.server.disk.readBps !== null)) plan.push(...diskPlan(disk.device, cfg.server.disk.readIops, cfg.server.disk.readBps, s.blkio as string, server));
+  const disk = cfg.server.disk;
+  if (disk && (disk.readIops !== null || disk.readBps !== null)) plan.push(...diskPlan(disk.device, disk.readIops, disk.readBps, s.blkio as string, server));
   return plan;
 }
 
@@ -305,10 +299,15 @@ export async function up(cfg: Config, opts: ExecOptions = {}): Promise<"created"
 export async function down(cfg: Config, opts: ExecOptions = {}): Promise<"removed" | "already-down" | "planned"> {
   const plan = planDown(cfg);
   if (opts.dryRun) {
+    if (readDiskState(serverDiskDir(cfg))) opts.log?.(`# stop the latency disk of ${serverDiskDir(cfg)} and unmount it`);
     await runPlan(cfg, plan, { ...opts, signal: undefined });
     return "planned";
   }
+  // The disk first: a server asleep in a held or queued read cannot be ended until the daemon answers it.
+  const diskStopped = cfg.kind === "emulated" && (await stopServerDisk(cfg));
+  if (diskStopped) opts.log?.("latency disk stopped and unmounted");
   if (!plan.length) {
+    if (diskStopped) return "removed";
     opts.log?.("testbed already down");
     return "already-down";
   }
@@ -321,6 +320,7 @@ function describe(cfg: Config): string {
   const s = cfg.server;
   const parts = [`server on cpus ${s.cpus} at ${s.cpuQuota} of a core`, s.memoryLimitBytes ? `${s.memoryLimitBytes} bytes of memory` : "unlimited memory"];
   if (s.disk) parts.push(`disk reads ≤ ${s.disk.readIops ?? "∞"} IOPS and ${s.disk.readBps ?? "∞"} B/s`);
+  if (s.diskModel) parts.push(`latency disk (seek ${s.diskModel.seekMs} ms + rotation ${s.diskModel.rotationMs} ms, ${s.diskModel.mbPerS} MB/s) once mounted`);
   parts.push(`${cfg.clients.length} clients on cpus ${cfg.clients[0].cpus ?? "(not confined)"}`);
   return parts.join(", ");
 }
@@ -366,11 +366,11 @@ export async function setServerCpuQuota(cfg: Config, fractionOfOneCore: number, 
   return { quotaUs: Number(f[0]), periodUs: Number(f[1]) };
 }
 
-/** Sets the server's disk read throttle (null = unlimited); the runner scales the paper's disk by k with it. */
+/** Sets the server's disk read throttle (ssh testbed; null = unlimited); the runner scales the paper's disk by k with it. */
 export async function setServerDiskThrottle(cfg: Config, limits: { readIops: number | null; readBps: number | null }, opts: ExecOptions = {}): Promise<void> {
   requireCgroups(cfg, "setServerDiskThrottle");
-  const disk = serverDisk(cfg);
-  if (!disk) throw new Error(`setServerDiskThrottle: hosts file ${cfg.source} has no server.disk`);
+  const disk = cfg.server.disk;
+  if (!disk) throw new Error(`setServerDiskThrottle: hosts file ${cfg.source} has no blkio throttle (server.disk with a device: ssh testbed)`);
   await runPlan(cfg, diskPlan(disk.device, limits.readIops, limits.readBps, hostCgroupDirs(cfg, "server").blkio as string, sshTarget(cfg, "server")), opts);
 }
 
@@ -382,7 +382,7 @@ export interface CgroupStats {
   pageCacheBytes: number;    // memory.stat cache
   rssBytes: number;          // memory.stat rss
   oomKills: number;          // memory.oom_control oom_kill: processes the memory limit killed
-  diskReads: number;         // blkio: reads issued to the throttled disk
+  diskReads: number;         // blkio: reads issued to the throttled disk (ssh; 0 on the emulated testbed, see serverDiskStats)
   diskReadBytes: number;
 }
 
@@ -395,7 +395,7 @@ export async function serverCgroupStats(cfg: Config): Promise<CgroupStats> {
     join(d.memory as string, "memory.usage_in_bytes"), join(d.memory as string, "memory.stat"), join(d.memory as string, "memory.oom_control"),
     join(d.blkio as string, "blkio.throttle.io_serviced"), join(d.blkio as string, "blkio.throttle.io_service_bytes"),
   ]);
-  const disk = cfg.server.disk ? serverDisk(cfg) : null;
+  const disk = cfg.server.disk;
   const field = (text: string, key: string) => Number(text.match(new RegExp(`^${key} (\\d+)$`, "m"))?.[1] ?? 0);
   return {
     cpuUsageNs: Number(usage),
@@ -408,6 +408,64 @@ export async function serverCgroupStats(cfg: Config): Promise<CgroupStats> {
     diskReads: disk ? field(ios, `${disk.device} Read`) : 0,
     diskReadBytes: disk ? field(bytes, `${disk.device} Read`) : 0,
   };
+}
+
+/** The folder of the testbed's latency disk: its daemon's state files and its mount point, "mnt". */
+export function serverDiskDir(cfg: Config): string {
+  return join("/run/webarch-disk", cfg.prefix.replace(/-$/, ""));
+}
+
+/**
+ * The document root servers should use for the file set `realRoot`: on the emulated testbed with a disk model, the
+ * mount point of the latency disk (started on first use, pinned to the clients' cores, outside the server's cgroups;
+ * the same mount for the same root), else `realRoot` itself. Mount before starting the server: `ip netns exec`
+ * gives the server host a copy of the mounts that exist when it starts.
+ */
+export async function mountServerDisk(cfg: Config, realRoot: string, log: (m: string) => void = () => {}): Promise<string> {
+  const model = cfg.kind === "emulated" ? cfg.server.diskModel : null;
+  if (!model) return realRoot;
+  const dir = serverDiskDir(cfg);
+  const real = resolve(realRoot);
+  const st = readDiskState(dir);
+  if (st && diskRunning(st.pid)) {
+    if (st.realRoot === real) return st.mountPoint;
+    throw new Error(`the server disk of ${cfg.source} already serves ${st.realRoot} (one disk per testbed); bring the testbed down to serve ${real}`);
+  }
+  await stopServerDisk(cfg); // the remains of a daemon that died
+  const mnt = join(dir, "mnt");
+  mkdirSync(mnt, { recursive: true });
+  await startDisk({ dir, realRoot: real, mountPoint: mnt, model, scale: 1, cpus: cfg.clients[0].cpus });
+  log(`server disk: ${real} served at ${mnt} by the latency disk (seek ${model.seekMs} ms + rotation ${model.rotationMs} ms, ${model.mbPerS} MB/s)`);
+  return mnt;
+}
+
+async function stopServerDisk(cfg: Config): Promise<boolean> {
+  const dir = serverDiskDir(cfg);
+  const stopped = await stopDisk(dir);
+  // rmdir, not rm -r: a folder that is not empty (a mount still there) must stay; /run/webarch-disk may hold others'
+  for (const d of [join(dir, "mnt"), dir]) if (existsSync(d)) rmdirSync(d);
+  return stopped;
+}
+
+function requireServerDisk(cfg: Config, what: string): string {
+  const dir = serverDiskDir(cfg);
+  if (cfg.kind !== "emulated" || !cfg.server.diskModel) throw new Error(`${what}: hosts file ${cfg.source} has no latency disk (an emulated testbed with server.disk)`);
+  if (!readDiskState(dir)) throw new Error(`${what}: no latency disk is mounted for ${cfg.source} (mountServerDisk first)`);
+  return dir;
+}
+
+/** Divides the latency disk's service times by k (the runner's scale), or switches the delay off (null) for set-up
+ *  work that is not measured, such as warming the page cache. Returns the disk's counters and settings. */
+export async function setServerDiskScale(cfg: Config, k: number | null): Promise<DiskStats> {
+  const dir = requireServerDisk(cfg, "setServerDiskScale");
+  if (k !== null && !(k > 0 && Number.isFinite(k))) throw new RangeError(`setServerDiskScale: scale must be > 0 (or null for no delay), got ${k}`);
+  return diskCommand(dir, k === null ? "off" : `scale ${k}`);
+}
+
+/** The latency disk's cumulative counters (reads, bytes, busy time, queueing), or null when none is mounted. */
+export async function serverDiskStats(cfg: Config): Promise<DiskStats | null> {
+  if (cfg.kind !== "emulated" || !readDiskState(serverDiskDir(cfg))) return null;
+  return diskCommand(serverDiskDir(cfg), "stats");
 }
 
 // Writes back and drops from the page cache every file under a directory (POSIX_FADV_DONTNEED), printing the count.

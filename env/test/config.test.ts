@@ -16,6 +16,7 @@ test("the shipped hosts files load", () => {
   assert.is(e.clients.length, 4);
   assert.is(e.server.cpus, "1");
   assert.is(e.server.memoryLimitBytes, 2 ** 31);
+  assert.equal([e.server.disk, e.server.diskModel], [null, { seekMs: 4.7, rotationMs: 3, mbPerS: 60 }]);
   assert.is(serverAddress(e, 3), "198.18.3.1");
   assert.is(e.clients[2].address, "198.18.3.2");
   assert.is(loadConfig(join(hostsDir, "ssh-example.json")).clients[1].ssh, "bench@client2.example");
@@ -32,9 +33,11 @@ const malformed: [string, (raw: any) => void, string][] = [
   ["bad cpu list", (r) => (r.server.cpus = "one"), `"server.cpus"`],
   ["misspelt field", (r) => (r.server.memoryLimt = 1), `"server.memoryLimt" is not a known field`],
   ["tiny memory", (r) => (r.server.memoryLimitBytes = 1000), `"server.memoryLimitBytes"`],
-  ["bad disk device", (r) => (r.server.disk = { device: "vda", readIops: 1 }), `"server.disk.device"`],
-  ["disk without path or device", (r) => (r.server.disk = { readIops: 1 }), `"server.disk" needs "path" or "device"`],
-  ["negative IOPS", (r) => (r.server.disk.readIops = -5), `"server.disk.readIops"`],
+  ["blkio throttle on the emulated testbed", (r) => (r.server.disk.readIops = 200), `"server.disk.readIops" is a blkio throttle field (ssh testbed only)`],
+  ["disk model without a seek time", (r) => delete r.server.disk.seekMs, `"server.disk.seekMs" must be a number of milliseconds`],
+  ["negative rotational delay", (r) => (r.server.disk.rotationMs = -3), `"server.disk.rotationMs"`],
+  ["zero transfer rate", (r) => (r.server.disk.mbPerS = 0), `"server.disk.mbPerS" must be a transfer rate`],
+  ["misspelt disk field", (r) => (r.server.disk.seekMS = 4), `"server.disk.seekMS" is not a known field (known: seekMs, rotationMs, mbPerS)`],
   ["zero clients", (r) => (r.clients.count = 0), `"clients.count"`],
   ["bad sysctl name", (r) => (r.clients.sysctls["not a sysctl"] = 1), `"clients.sysctls.not a sysctl"`],
   ["sysctl value an object", (r) => (r.server.sysctls["net.core.somaxconn"] = {}), `"server.sysctls.net.core.somaxconn"`],
@@ -57,8 +60,10 @@ test("malformed ssh hosts file: a client without serverAddress, a disk without d
   delete raw.clients[2].serverAddress;
   assert.throws(() => parseConfig(raw, "s.json"), /field "clients\[2\]\.serverAddress" must be an IPv4 address/);
   const raw2 = JSON.parse(readFileSync(join(hostsDir, "ssh-example.json"), "utf8"));
-  raw2.server.disk = { path: "/srv", readIops: 100 };
-  assert.throws(() => parseConfig(raw2, "s.json"), /field "server\.disk\.device" is required over ssh/);
+  raw2.server.disk = { readIops: 100 };
+  assert.throws(() => parseConfig(raw2, "s.json"), /field "server\.disk\.device" must be "MAJOR:MINOR" of the server's disk \(required over ssh\)/);
+  raw2.server.disk = { device: "8:0", seekMs: 4.7 };
+  assert.throws(() => parseConfig(raw2, "s.json"), /field "server\.disk\.seekMs" is not a known field/);
   const raw3 = JSON.parse(readFileSync(join(hostsDir, "ssh-example.json"), "utf8"));
   assert.throws(() => parseConfig({ ...raw3, clients: [] }, "s.json"), /field "clients" must be a non-empty array/);
 });

@@ -1,0 +1,129 @@
+// The latency disk (env/disk/latency-disk): starts its daemon detached, sends it commands, stops it and unmounts.
+// A daemon's state lives in one folder: state.json (pid, roots), control.sock, log.
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createConnection, type Socket } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { DiskModel } from "./config.ts";
+import { run } from "./exec.ts";
+
+export const DISK_BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../disk/latency-disk");
+
+/** The daemon's counters (cumulative since it started) and settings, as it reports them. */
+export interface DiskStats {
+  reads: number;            // reads answered
+  bytes: number;            // bytes returned by them
+  seeks: number;            // reads that did not continue the previous one (paid seek + rotation)
+  busy_ns: number;          // sum of modelled service times: busy_ns / elapsed = utilisation
+  queue_delay_ns: number;   // sum over reads of the time waited before service
+  max_queue: number;        // most reads waiting or in service at once
+  queued: number;           // reads waiting or in service now
+  delay: boolean;           // false: reads are answered without the modelled delay
+  scale: number;            // service times are divided by it
+  held: boolean;            // reads are queued until "release"
+  seek_ms: number;
+  rotation_ms: number;
+  mb_per_s: number;
+}
+
+export interface DiskState { pid: number; realRoot: string; mountPoint: string }
+
+export interface DiskOptions {
+  dir: string;               // the daemon's state folder (exists)
+  realRoot: string;          // the directory it exposes
+  mountPoint: string;        // an existing empty directory
+  model: DiskModel;
+  scale: number | null;      // null: start with the delay off
+  hold?: boolean;            // start with every read held until "release"
+  cpus?: string | null;      // pin the daemon to these cpus (taskset list)
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function readDiskState(dir: string): DiskState | null {
+  const f = join(dir, "state.json");
+  return existsSync(f) ? (JSON.parse(readFileSync(f, "utf8")) as DiskState) : null;
+}
+
+/** Whether `pid` is a running latency disk (a recycled pid or a zombie has another, or an empty, command line). */
+export function diskRunning(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0].endsWith("latency-disk");
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a path is a mount point in this process's mount namespace. */
+export function isMounted(path: string): boolean {
+  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+  return readFileSync("/proc/self/mounts", "utf8").split("\n").some((l) => unescape(l.split(" ")[1] ?? "") === path);
+}
+
+/** Starts the daemon detached (it outlives this process until stopDisk) and waits until it answers. */
+export async function startDisk(o: DiskOptions): Promise<DiskState> {
+  if (!existsSync(DISK_BIN)) throw new Error(`${DISK_BIN} is missing: make -C env/disk`);
+  const m = o.model;
+  const argv = [...(o.cpus ? ["taskset", "-c", o.cpus] : []), DISK_BIN,
+    "--seek-ms", String(m.seekMs), "--rotation-ms", String(m.rotationMs), "--mb-per-s", String(m.mbPerS),
+    ...(o.scale === null ? ["--off"] : ["--scale", String(o.scale)]), ...(o.hold ? ["--hold"] : []),
+    "--control", join(o.dir, "control.sock"), o.realRoot, o.mountPoint];
+  const log = openSync(join(o.dir, "log"), "a");
+  const child = spawn(argv[0], argv.slice(1), { detached: true, stdio: ["ignore", log, log] });
+  closeSync(log);
+  child.unref();
+  const state: DiskState = { pid: child.pid as number, realRoot: o.realRoot, mountPoint: o.mountPoint };
+  writeFileSync(join(o.dir, "state.json"), JSON.stringify(state) + "\n");
+  for (let t = 0; ; t++) {
+    try {
+      await diskCommand(o.dir, "stats");
+      return state;
+    } catch (e) {
+      if (child.exitCode !== null || t >= 250) {
+        const why = readFileSync(join(o.dir, "log"), "utf8").trim() || (e as Error).message;
+        await stopDisk(o.dir);
+        throw new Error(`latency disk on ${o.mountPoint} did not start: ${why}`);
+      }
+      await sleep(20);
+    }
+  }
+}
+
+/** Sends one command ("stats", "scale K", "off", "hold", "release") and returns the counters it answers with. */
+export function diskCommand(dir: string, command: string): Promise<DiskStats> {
+  return new Promise((resolvePromise, reject) => {
+    let text = "";
+    const c: Socket = createConnection(join(dir, "control.sock"), () => c.end(command + "\n"));
+    c.setTimeout(5000, () => c.destroy(new Error(`latency disk ${dir}: no answer to "${command}" within 5 s`)));
+    c.on("data", (d: Buffer) => (text += d));
+    c.on("error", reject);
+    c.on("close", () => {
+      try {
+        const j = JSON.parse(text);
+        if (j.error) reject(new Error(`latency disk ${dir}: "${command}": ${j.error}`));
+        else resolvePromise(j as DiskStats);
+      } catch {
+        reject(new Error(`latency disk ${dir}: no answer to "${command}"`));
+      }
+    });
+  });
+}
+
+/**
+ * Stops the daemon of a state folder (it answers every queued read, then unmounts), unmounts lazily if the mount
+ * is still there (a killed daemon, or a busy mount), and removes the folder's files. False when there was none.
+ */
+export async function stopDisk(dir: string): Promise<boolean> {
+  const st = readDiskState(dir);
+  if (!st) return false;
+  for (const [sig, waitMs] of [["SIGTERM", 5000], ["SIGKILL", 2000]] as const) {
+    if (!diskRunning(st.pid)) break;
+    process.kill(st.pid, sig);
+    for (let t = 0; t < waitMs / 20 && diskRunning(st.pid); t++) await sleep(20);
+  }
+  if (diskRunning(st.pid)) throw new Error(`latency disk ${st.pid} (${dir}) did not stop`);
+  if (isMounted(st.mountPoint)) await run(["umount", "-l", st.mountPoint]);
+  for (const f of ["state.json", "control.sock", "log"]) rmSync(join(dir, f), { force: true });
+  return true;
+}
