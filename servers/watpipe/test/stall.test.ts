@@ -1,67 +1,64 @@
 // A writer stuck in a slow disk read must not stop the other writers (§6: "processing continues even when a
-// thread is blocked waiting for disk I/O"). The slow disk is slowfs, a FUSE file system whose file "slow" cannot
-// be read until the test releases it, so the stall is real (the writer sleeps in the kernel) and deterministic.
+// thread is blocked waiting for disk I/O"). The slow disk is the testbed's latency disk (env/disk) holding every read
+// until the test releases it, so the stall is real (the writer sleeps in the kernel) and deterministic.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildFileSet, fileContent, type ManifestEntry } from "../../../harness/workload/fileset.ts";
 import { Conn, SERVERS_DIR, get, serverBin, startServer, type RunningServer } from "../../test/lib.ts";
+import { diskCommand, startDisk, stopDisk } from "../../../env/lib/disk.ts";
+import { loadConfig } from "../../../env/lib/config.ts";
 
 const SLOW_SIZE = 200_000;
-const SLOWFS = join(SERVERS_DIR, "bin", "obj", "watpipe", "slowfs");
 
-/** The bytes slowfs serves for "slow": byte i is (7i + 3) mod 251. */
+/** The bytes of the file "slow": byte i is (7i + 3) mod 251. */
 function slowContent(): Buffer {
   const b = Buffer.alloc(SLOW_SIZE);
   for (let i = 0; i < SLOW_SIZE; i++) b[i] = (i * 7 + 3) % 251;
   return b;
 }
 
-interface SlowFs { proc: ChildProcess; next(line: string, timeoutMs: number): Promise<void>; release(): void }
+interface SlowFs { dir: string; release(): Promise<unknown> }
 
-/** Mounts slowfs at `dir`; resolves once it is ready. */
-async function mountSlowFs(dir: string): Promise<SlowFs> {
-  const proc = spawn(SLOWFS, [dir, String(SLOW_SIZE)], { stdio: ["pipe", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  proc.stdout!.on("data", (d) => (out += d));
-  proc.stderr!.on("data", (d) => (err += d));
-  const next = (line: string, timeoutMs: number) =>
-    new Promise<void>((resolve, reject) => {
-      const end = Date.now() + timeoutMs;
-      const poll = () => {
-        if (out.split("\n").includes(line)) return resolve();
-        if (proc.exitCode !== null) return reject(new Error(`slowfs exited (${proc.exitCode}): ${err}`));
-        if (Date.now() > end) return reject(new Error(`slowfs said no "${line}" within ${timeoutMs} ms: ${err}`));
-        setTimeout(poll, 20);
-      };
-      poll();
-    });
-  await next("ready", 5000);
-  return { proc, next, release: () => proc.stdin!.write("go\n") };
+/** Serves `slowDir` at `mountPoint` through a latency disk that holds every read until release(). */
+async function mountSlowFs(mountPoint: string): Promise<SlowFs> {
+  const dir = mkdtempSync(join(tmpdir(), "watpipe-disk-"));
+  await startDisk({ dir, realRoot: slowDir, mountPoint, model: loadConfig().server.diskModel!, scale: null, hold: true });
+  return { dir, release: () => diskCommand(dir, "release") };
+}
+
+/** Waits until a read is held by the disk, i.e. a reader sleeps in the kernel. */
+async function held(fs: SlowFs, timeoutMs: number): Promise<void> {
+  for (const end = Date.now() + timeoutMs; (await diskCommand(fs.dir, "stats")).queued === 0; ) {
+    if (Date.now() > end) throw new Error(`no read reached the disk within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 async function unmount(fs: SlowFs) {
-  const gone = new Promise((r) => fs.proc.once("exit", r));
-  if (fs.proc.exitCode === null) fs.proc.kill("SIGTERM"); // answers held reads, then unmounts
-  await gone;
+  await stopDisk(fs.dir); // answers held reads, then unmounts
+  rmSync(fs.dir, { recursive: true, force: true });
 }
 
 let root = "";
+let slowDir = "";
 let files: ManifestEntry[] = [];
 
 test.before(() => {
   execFileSync("make", ["-s", "-C", join(SERVERS_DIR, "watpipe"), "all", "test-builds"], { stdio: "inherit" });
+  execFileSync("make", ["-s", "-C", join(SERVERS_DIR, "../env/disk")], { stdio: "inherit" });
   root = mkdtempSync(join(tmpdir(), "watpipe-stall-"));
   files = buildFileSet({ root, dirs: 1 });
   mkdirSync(join(root, "stall"));
+  slowDir = mkdtempSync(join(tmpdir(), "watpipe-slow-"));
+  writeFileSync(join(slowDir, "slow"), slowContent());
 });
 
 test.after(() => {
-  if (root) rmSync(root, { recursive: true, force: true });
+  for (const d of [root, slowDir]) if (d) rmSync(d, { recursive: true, force: true });
 });
 
 /** Starts watpipe with `writers`, sends a request for the slow file and waits until a writer is stuck in it. */
@@ -70,7 +67,7 @@ async function stallOneWriter(writers: number, variant: "" | "asan" | "tsan" = "
   const server = await startServer(serverBin("watpipe", variant), ["--root", root, "--port", "0", "--writers", String(writers)]);
   const stuck = await Conn.open(server.port);
   await stuck.send(get("/stall/slow"));
-  await fs.next("held", 5000);
+  await held(fs, 5000);
   return { server, fs, stuck };
 }
 
@@ -99,7 +96,7 @@ for (const variant of ["", "asan", "tsan"] as const) {
       const jobs = during.writer_jobs.reduce((a: number, b: number) => a + b, 0);
       assert.ok(jobs >= during.replies + 1, `every reply (and the stuck one) took at least one job: ${jobs} jobs, ${during.replies} replies`);
 
-      fs.release();
+      await fs.release();
       const r = await stuck.read({ timeoutMs: 5000 });
       assert.is(r.status, 200);
       assert.ok(r.body.equals(slowContent()), "the slow reply completes byte-exact after the release");
@@ -128,7 +125,7 @@ test("control: with 1 writer the same stall holds every other reply until the re
     }
     assert.not.ok(early, "a reply was written while the only writer was stuck");
 
-    fs.release();
+    await fs.release();
     const r = await other.read({ timeoutMs: 5000 });
     assert.ok(r.body.equals(fileContent(1, f.path, f.size)));
     assert.ok((await stuck.read({ timeoutMs: 5000 })).body.equals(slowContent()));
