@@ -9,9 +9,12 @@ export const K_CANDIDATES = [0.6, 0.5, 0.4, 0.3, 0.2, 0.1];
 export interface Probe { quota: number; replies: number; error: number }
 
 /**
- * Finds the quota at which measure(quota) (testbed replies/s) is within `tolerance` of target: bisection on log(quota),
- * since reply rate rises with CPU until the offered rate is met. Returns the probes; the last one is the answer when it
- * converged.
+ * Finds the quota at which measure(quota) (testbed replies/s) is within `tolerance` of target. Reply rate rises in
+ * proportion to CPU until the offered rate is met, then stays flat; the target (84% of the offered rate) lies on the
+ * proportional part. So after the top of the range (flat: it only shows the target is reachable) and one bisection
+ * step on log(quota), each probe scales the last one by target/replies — two or three probes where bisection needs
+ * six — falling back to bisection whenever that step would leave the bracket. Returns the probes; the last one is the
+ * answer when it converged.
  */
 export async function searchQuota(measure: (quota: number) => Promise<number>, target: number,
   o: { lo?: number; hi?: number; tolerance?: number; maxProbes?: number; log?: (m: string) => void } = {}): Promise<{ converged: boolean; quota: number; probes: Probe[] }> {
@@ -30,7 +33,9 @@ export async function searchQuota(measure: (quota: number) => Promise<number>, t
   if (Math.abs(top.error) <= tol) return { converged: true, quota: hi, probes };
   if (top.error < 0) return { converged: false, quota: hi, probes };
   for (let i = 1; i < (o.maxProbes ?? 10); i++) {
-    const q = Math.sqrt(lo * hi);
+    const last = probes[probes.length - 1];
+    const scaled = last.quota * (target / last.replies);
+    const q = i > 1 && scaled > lo && scaled < hi ? scaled : Math.sqrt(lo * hi);
     const p = await probe(q);
     if (Math.abs(p.error) <= tol) return { converged: true, quota: q, probes };
     if (p.error < 0) lo = q; else hi = q;

@@ -10,7 +10,8 @@ import { runPoints, installInterrupt } from "./run.ts";
 import { describePoint } from "./point.ts";
 import { REFERENCE, searchQuota, searchK, K_CANDIDATES } from "./calibrate.ts";
 import { getFamily, coarseMatrix, fineMatrix, best, score, FAMILIES } from "./tune.ts";
-import { parseLabel } from "./labels.ts";
+import { parseLabel, connsPerFdTable } from "./labels.ts";
+import { readFileSync } from "node:fs";
 import { MAX_K } from "./scale.ts";
 import {
   REPO, openSession, requireCalibration, thisMachine, readCalibration, writeCalibration, gitFacts, chooseK, calibrationPath,
@@ -61,11 +62,14 @@ function profileWithOverrides(name: string): Profile {
   };
 }
 
-function sessionOptions(): SessionOptions {
+const resultsRoot = () => v.results ?? join(REPO, "results");
+
+/** `pointSeconds`: warm-up + window of the command's longest point (the session logs are sized for it). */
+function sessionOptions(pointSeconds: number): SessionOptions {
   return {
-    hosts: v.hosts, resultsRoot: v.results ?? join(REPO, "results"), dataDir: v.data ?? join(REPO, "work-data"),
+    hosts: v.hosts, resultsRoot: resultsRoot(), dataDir: v.data ?? join(REPO, "work-data"),
     dirs: numberOpt("dirs", 680)!, seed: numberOpt("seed", 1)!, loadgensPerClient: numberOpt("loadgens-per-client", 1)!,
-    prewarm: !v["no-prewarm"], keepPerf: !!v["keep-scratch"], log,
+    pointSeconds, prewarm: !v["no-prewarm"], keepPerf: !!v["keep-scratch"], log,
   };
 }
 
@@ -73,7 +77,23 @@ function runId(profile: string): string {
   return `${new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}-${profile}`;
 }
 
+/** This machine's hard limit on open descriptors per process (servers raise their soft limit to it). */
+function hardFdLimit(): number {
+  const m = /^Max open files\s+\S+\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
+  return m ? Number(m[1]) : Infinity;
+}
+
+/** Configurations whose connection cap at k does not fit in one descriptor table here: they run capped below their
+ *  label (e.g. Knot's 40K-thread lines at k = 0.6 need 24,000 descriptors). */
+function fdCappedWarnings(points: PointSpec[], k: number): string[] {
+  const limit = hardFdLimit();
+  const labels = [...new Set(points.filter((p) => connsPerFdTable(p.config, k) > limit).map((p) => p.config.label))];
+  return labels.map((l) => `${l} needs ${connsPerFdTable(parseLabel(l), k)} descriptors in one process at k = ${k}, ` +
+    `over this machine's limit of ${limit}: it runs capped below its label (a smaller --k keeps its cap)`);
+}
+
 function printDryRun(points: PointSpec[], profile: Profile, k: number, correctness: boolean): void {
+  for (const w of fdCappedWarnings(points, k)) console.log(`warning: ${w}`);
   const bySeries = new Map<string, number[]>();
   for (const p of points) {
     const key = `${p.figure}  ${p.config.label}${p.perf ? " (perf)" : ""}`;
@@ -90,7 +110,7 @@ function printDryRun(points: PointSpec[], profile: Profile, k: number, correctne
 /** Runs a matrix into results/<run-id>/, resuming if asked; the testbed is brought down at the end and on Ctrl-C. */
 async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Record<string, unknown>,
   o: { id?: string; resume?: boolean } = {}): Promise<number> {
-  const so = sessionOptions();
+  const so = sessionOptions(profile.warmupS + profile.durationS);
   const id = o.id ?? v["run-id"] ?? runId(profile.name);
   const results = RunResults.open(so.resultsRoot, id);
   const previous = results.readRun();
@@ -105,12 +125,14 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
     const k = previous?.k !== undefined ? Number(previous.k) : chooseK(numberOpt("k"), cal);
     const quota = numberOpt("quota") ?? cal?.quota;
     if (quota !== undefined) await session.bed.setQuota(quota);
+    const warnings = session.bed.kind === "ssh" ? [] : fdCappedWarnings(points, k); // an ssh server has its own limit
+    for (const w of warnings) log(`warning: ${w}`);
     const pageCache = await session.prepareCache(); // again on a resume: the testbed (and its cgroups) are new
     const disk = await session.bed.scaleDisk(k);
     const git = await gitFacts();
     results.writeRun({
       ...(previous ?? {}), run_id: id, status: "running", profile: profile.name, profile_settings: profile, k,
-      calibration: cal ?? "uncalibrated", ...git, ...meta, points: points.length,
+      calibration: cal ?? "uncalibrated", ...git, ...meta, points: points.length, warnings,
       testbed: { kind: session.bed.kind, source: session.bed.cfg.source, quota: session.bed.quota, disk_scaled: disk,
         report: await session.bed.report() },
       host: { hostname: hostname(), cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_bytes: totalmem(), node: process.version },
@@ -150,7 +172,7 @@ async function cmdRun(): Promise<number> {
   const matrix = { experiments: listOpt(v.experiment) ?? Object.keys(profile.plan), series: listOpt(v.series),
     rates: listOpt(v.rates)?.map(Number) };
   const points = runMatrix(profile, matrix);
-  if (v["dry-run"]) { printDryRun(points, profile, chooseK(numberOpt("k"), readCalibration(sessionOptions().resultsRoot)), !v["no-correctness"]); return 0; }
+  if (v["dry-run"]) { printDryRun(points, profile, chooseK(numberOpt("k"), readCalibration(resultsRoot())), !v["no-correctness"]); return 0; }
   return runMatrixCommand(points, profile, { matrix });
 }
 
@@ -159,14 +181,17 @@ async function cmdReplicate(): Promise<number> {
   const profile = profileWithOverrides(v.profile);
   const matrix = { experiments: Object.keys(profile.plan) };
   const points = runMatrix(profile, matrix);
-  if (v["dry-run"]) { printDryRun(points, profile, chooseK(numberOpt("k"), readCalibration(sessionOptions().resultsRoot)), !v["no-correctness"]); return 0; }
-  if (!v.uncalibrated && !readCalibration(sessionOptions().resultsRoot)?.converged) {
+  if (v["dry-run"]) { printDryRun(points, profile, chooseK(numberOpt("k"), readCalibration(resultsRoot())), !v["no-correctness"]); return 0; }
+  if (!v.uncalibrated && !readCalibration(resultsRoot())?.converged) {
     log("the testbed is not calibrated: calibrating first");
     const rc = await cmdCalibrate();
     if (rc !== 0) return rc;
   }
   return runMatrixCommand(points, profile, { matrix });
 }
+
+/** Warm-up and window of a calibration probe (shorter than a standard point: a calibration runs ~10 of them). */
+const calibrationTimes = () => ({ warmupS: numberOpt("warmup", 15)!, durationS: numberOpt("duration", 30)! });
 
 /** One measurement of the reference configuration at quota q and scale k: testbed replies/s and its verification. */
 async function measureReference(session: Session, k: number, quota: number, paperRate: number, results: RunResults, tag: string, signal: AbortSignal) {
@@ -176,7 +201,7 @@ async function measureReference(session: Session, k: number, quota: number, pape
   const spec: PointSpec = { id: pointId("calibrate", REFERENCE.label, paperRate) + `__${tag}`, figure: "calibrate",
     config: parseLabel(REFERENCE.label, knownLabels()), offeredRate: paperRate, perf: false };
   const out = await session.executor(session.pointEnv(results.runId, k))({
-    spec, rawDir: results.freshRawDir(spec.id), warmupS: numberOpt("warmup", 15)!, durationS: numberOpt("duration", 30)!, verifyBytes: false,
+    spec, rawDir: results.freshRawDir(spec.id), ...calibrationTimes(), verifyBytes: false,
     clientTimeoutS: CLIENT_TIMEOUT_S,
   });
   if (signal.aborted) throw new Error("interrupted");
@@ -188,7 +213,8 @@ async function measureReference(session: Session, k: number, quota: number, pape
 }
 
 async function cmdCalibrate(): Promise<number> {
-  const so = sessionOptions();
+  const t = calibrationTimes();
+  const so = sessionOptions(t.warmupS + t.durationS);
   const started = Date.now();
   const results = RunResults.open(so.resultsRoot, `calibration-${runId("cal").slice(0, 15)}`);
   const ctl = new AbortController();
@@ -245,14 +271,14 @@ async function cmdTune(): Promise<number> {
     rates.map((offeredRate) => ({ id: pointId(`tune-${stage}`, config.label, offeredRate), figure: `tune-${stage}`, config, offeredRate, perf: false })));
   const coarse = coarseMatrix(fam);
   if (v["dry-run"]) {
-    printDryRun(pts("coarse", coarse), profile, chooseK(numberOpt("k"), readCalibration(sessionOptions().resultsRoot)), false);
+    printDryRun(pts("coarse", coarse), profile, chooseK(numberOpt("k"), readCalibration(resultsRoot())), false);
     console.log("then a finer matrix (up to 8 configurations) around the best");
     return 0;
   }
   const id = v["run-id"] ?? `${runId(profile.name)}-tune-${v.family}`;
   let rc = await runMatrixCommand(pts("coarse", coarse), profile, { tune: { family: v.family, stage: "coarse", rates } }, { id });
   if (rc !== 0) return rc;
-  const results = RunResults.open(sessionOptions().resultsRoot, id);
+  const results = RunResults.open(resultsRoot(), id);
   const rows = () => results.readPoints();
   const bestCoarse = best(coarse.map((c) => score(c.label, rows())));
   if (!bestCoarse) return 1;

@@ -87,6 +87,14 @@ export interface LaunchSpec {
   files: Record<string, string>;
 }
 
+/** Connections that share one descriptor table at k: SYMPED's processes (and nginx's workers) each have their own
+ *  table, while a single process, shared-SYMPED's clone(CLONE_FILES) processes, Knot and WatPipe have one. */
+export function connsPerFdTable(cfg: ServerConfig, k: number): number {
+  const cap = testbedConns(cfg.maxConns, k);
+  const ownTables = (cfg.server === "userver" && !cfg.variant.startsWith("shared-")) || cfg.server === "nginx";
+  return ownTables ? Math.ceil(cap / cfg.procsOrWorkers) : cap;
+}
+
 /** The one place where a configuration meets the scale factor: connection caps ×k, nothing else. */
 export function launchSpec(cfg: ServerConfig, k: number, o: LaunchOptions): LaunchSpec {
   const cap = testbedConns(cfg.maxConns, k);

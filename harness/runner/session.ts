@@ -4,13 +4,15 @@ import { tmpdir, hostname, cpus } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildFileSet } from "../workload/fileset.ts";
-import { generateSessionLogs } from "../workload/sessions.ts";
+import { PAPER_SESSION_MODEL, expectedStats, generateSessionLogs } from "../workload/sessions.ts";
+import { HTTPERF_MAX_SESSIONS } from "../workload/wsesslog.ts";
 import { indexSources } from "../profiler/reduce.ts";
 import { run as runCmd, stopAll } from "../lib/proc.ts";
 import { openBed, type Bed } from "./bed.ts";
 import { writeAtomic } from "./results.ts";
 import { runPoint, type PointEnv, type Workload, type PointRun, type PointOutcome } from "./point.ts";
 import { MAX_K, checkK } from "./scale.ts";
+import { AXIS_TOP } from "./experiments.ts";
 import { prepareCache } from "./cache.ts";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -22,6 +24,7 @@ export interface SessionOptions {
   dirs: number;                // file-set directories (680 = the paper's 3.2 GiB)
   seed: number;
   loadgensPerClient: number;
+  pointSeconds: number;        // warm-up + window of this command's longest point (sizes the session logs)
   prewarm: boolean;            // evict the file set and read its most-requested files at the start (cache.ts)
   keepPerf: boolean;           // keep perf.data and the per-request CSVs (--keep-scratch)
   log: (m: string) => void;
@@ -70,12 +73,23 @@ export function requireCalibration(bed: Bed, resultsRoot: string, uncalibrated: 
   throw new Error(`uncalibrated testbed (${why}): run \`make calibrate\` first, or pass --uncalibrated (results then say so)`);
 }
 
+/** Sessions each load generator's log holds: enough that none repeats within a point of `pointSeconds` at the
+ *  axis' top rate and the largest k (a log's templates are replayed round-robin). With a few thousand sessions
+ *  in all, every point would request the same 7,400 files (207 MB of the 3.2 GiB set, measured): a working set
+ *  that fits in memory, unlike the paper's. Rounded up to thousands so that nearby durations share logs. */
+export function sessionsPerLog(pointSeconds: number, generators: number): number {
+  const sessionsPerS = (AXIS_TOP * MAX_K) / expectedStats(PAPER_SESSION_MODEL).meanRequestsPerSession;
+  const need = (sessionsPerS * pointSeconds) / generators;
+  return Math.max(HTTPERF_MAX_SESSIONS, Math.ceil(need / 1000) * 1000);
+}
+
 /** Builds (or reuses) the file set and one session log per load generator process. */
 export function prepareWorkload(o: SessionOptions, generators: number): Workload & { sessions: Record<string, unknown> } {
   const root = join(o.dataDir, `fileset-${o.dirs}d-seed${o.seed}`);
   if (!existsSync(join(root, "MANIFEST.tsv"))) o.log(`building the file set (${o.dirs} directories) in ${root}`);
   buildFileSet({ root, dirs: o.dirs, seed: o.seed });
-  const outDir = join(o.dataDir, `sessions-${o.dirs}d-seed${o.seed}-${generators}f`);
+  const perLog = sessionsPerLog(o.pointSeconds, generators);
+  const outDir = join(o.dataDir, `sessions-${o.dirs}d-seed${o.seed}-${generators}f-${perLog}s`);
   const meta = join(outDir, "sessions.json");
   let info: { stats: { meanRequestsPerSession: number } } & Record<string, unknown>;
   let logs: string[];
@@ -83,7 +97,8 @@ export function prepareWorkload(o: SessionOptions, generators: number): Workload
     info = JSON.parse(readFileSync(meta, "utf8"));
     logs = Array.from({ length: generators }, (_, f) => join(outDir, `sessions-${String(f).padStart(3, "0")}.wsesslog`));
   } else {
-    const r = generateSessionLogs({ outDir, files: generators, sessionsPerFile: 1000, dirs: o.dirs, seed: o.seed });
+    o.log(`writing ${generators} session logs of ${perLog} sessions each in ${outDir}`);
+    const r = generateSessionLogs({ outDir, files: generators, sessionsPerFile: perLog, dirs: o.dirs, seed: o.seed });
     logs = r.paths;
     info = JSON.parse(readFileSync(meta, "utf8"));
   }

@@ -18,7 +18,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLASS_MIX, FILE_MIX, fileSize, filePath, meanRequestBytes } from "./specweb.ts";
 import { Discrete, Rng, paretoMean, samplePareto, sampleWeibull, weibullMean, zipf, type Pareto, type Weibull } from "./random.ts";
-import { MAX_SESSIONS_PER_FILE, formatSessionLog, type LogSession } from "./wsesslog.ts";
+import { HTTPERF_MAX_SESSIONS, formatSessionLog, type LogSession } from "./wsesslog.ts";
+
+/** Sessions one log may hold. More than httperf's 1,000 makes a log only harness/loadgen can replay; the runner
+ *  needs that, since a point whose sessions repeat touches only the files of those few sessions. */
+export const MAX_SESSIONS_PER_FILE = 1_000_000;
 
 /** Every parameter of the access and think-time model. */
 export interface SessionModel {
@@ -49,7 +53,7 @@ export const PAPER_SESSION_MODEL: SessionModel = {
 export interface SessionLogOptions {
   outDir: string;            // created if missing
   files: number;             // one file per load-generator process
-  sessionsPerFile: number;   // ≤ 1000 (httperf's limit); httperf replays them round-robin
+  sessionsPerFile: number;   // ≤ 1,000 for httperf (its limit), up to MAX_SESSIONS_PER_FILE for harness/loadgen; both replay them round-robin
   dirs: number;              // directories of the file set the logs address
   seed: number;              // file f is drawn from stream f of this seed, so it does not depend on `files`
   model?: SessionModel;      // default PAPER_SESSION_MODEL
@@ -145,18 +149,22 @@ export function generateSessionLogs(opts: SessionLogOptions): SessionLogResult {
   const model = opts.model ?? PAPER_SESSION_MODEL;
   checkOptions(opts);
   mkdirSync(opts.outDir, { recursive: true });
-  const all: GeneratedSession[] = [];
+  const total = new StatsAccumulator();
   const paths: string[] = [];
   for (let f = 0; f < opts.files; f++) {
     const sampler = new SessionSampler(opts.dirs, model, new Rng(opts.seed, f));
     const sessions = Array.from({ length: opts.sessionsPerFile }, () => sampler.session());
-    all.push(...sessions);
+    const here = new StatsAccumulator();
+    for (const s of sessions) {
+      here.add(s);
+      total.add(s);
+    }
     const path = join(opts.outDir, `sessions-${String(f).padStart(3, "0")}.wsesslog`);
-    const header = headerLines(opts, model, f, summarise(sessions, model));
-    writeFileSync(path, formatSessionLog(header, sessions.map(toLogSession)));
+    const header = headerLines(opts, model, f, here.result(model));
+    writeFileSync(path, formatSessionLog(header, sessions.map(toLogSession), MAX_SESSIONS_PER_FILE));
     paths.push(path);
   }
-  const stats = { files: opts.files, ...summarise(all, model) };
+  const stats = { files: opts.files, ...total.result(model) };
   const params = { files: opts.files, sessionsPerFile: opts.sessionsPerFile, dirs: opts.dirs, seed: opts.seed };
   writeFileSync(join(opts.outDir, "sessions.json"), JSON.stringify({ params, model, stats }, null, 2) + "\n");
   return { paths, stats };
@@ -167,41 +175,49 @@ function toLogSession(s: GeneratedSession): LogSession {
   return { bursts: s.requests.map((r) => ({ requests: [{ uri: r.uri, method: "GET" }], thinkS: r.thinkS })) };
 }
 
-/** Statistics of generated sessions (everything but the file count). */
-export function summarise(sessions: ReadonlyArray<GeneratedSession>, model: SessionModel): Omit<SessionLogStats, "files"> {
-  let requests = 0, pages = 0, bytes = 0, maxThinkS = 0, thinksOver60s = 0;
-  let activeSum = 0, activeN = 0, inactiveSum = 0, inactiveN = 0;
-  for (const s of sessions) {
-    requests += s.requests.length;
-    pages += s.pageSizes.length;
+/** Statistics of generated sessions (everything but the file count), added one session at a time so that a large
+ *  log need not be held twice. */
+class StatsAccumulator {
+  private sessions = 0; private requests = 0; private pages = 0; private bytes = 0;
+  private maxThinkS = 0; private thinksOver60s = 0;
+  private activeSum = 0; private activeN = 0; private inactiveSum = 0; private inactiveN = 0;
+
+  add(s: GeneratedSession): void {
+    this.sessions++;
+    this.requests += s.requests.length;
+    this.pages += s.pageSizes.length;
     for (const r of s.requests) {
-      bytes += fileSize(r.cls, r.index);
+      this.bytes += fileSize(r.cls, r.index);
       if (r.thinkS === null) continue;
-      maxThinkS = Math.max(maxThinkS, r.thinkS);
-      if (r.thinkS > 60) thinksOver60s++;
+      this.maxThinkS = Math.max(this.maxThinkS, r.thinkS);
+      if (r.thinkS > 60) this.thinksOver60s++;
       if (r.thinkKind === "active") {
-        activeSum += r.thinkS;
-        activeN++;
+        this.activeSum += r.thinkS;
+        this.activeN++;
       } else {
-        inactiveSum += r.thinkS;
-        inactiveN++;
+        this.inactiveSum += r.thinkS;
+        this.inactiveN++;
       }
     }
   }
-  return {
-    sessions: sessions.length,
-    requests,
-    meanRequestsPerSession: requests / sessions.length,
-    meanPagesPerSession: pages / sessions.length,
-    meanRequestsPerPage: requests / pages,
-    meanBytesPerRequest: bytes / requests,
-    meanActiveThinkS: activeN ? activeSum / activeN : 0,
-    meanInactiveThinkS: inactiveN ? inactiveSum / inactiveN : 0,
-    meanSessionThinkS: (activeSum + inactiveSum) / sessions.length,
-    maxThinkS,
-    thinksOver60s,
-    expected: expectedStats(model),
-  };
+
+  result(model: SessionModel): Omit<SessionLogStats, "files"> {
+    const { sessions, requests, pages } = this;
+    return {
+      sessions,
+      requests,
+      meanRequestsPerSession: requests / sessions,
+      meanPagesPerSession: pages / sessions,
+      meanRequestsPerPage: requests / pages,
+      meanBytesPerRequest: this.bytes / requests,
+      meanActiveThinkS: this.activeN ? this.activeSum / this.activeN : 0,
+      meanInactiveThinkS: this.inactiveN ? this.inactiveSum / this.inactiveN : 0,
+      meanSessionThinkS: (this.activeSum + this.inactiveSum) / sessions,
+      maxThinkS: this.maxThinkS,
+      thinksOver60s: this.thinksOver60s,
+      expected: expectedStats(model),
+    };
+  }
 }
 
 /** What the model predicts, computed exactly (no sampling). */
@@ -262,6 +278,8 @@ function headerLines(opts: SessionLogOptions, m: SessionModel, file: number, s: 
   return [
     "httperf --wsesslog session log: SPECweb99-like static workload (harness/workload/sessions.ts; paper §3.2)",
     `seed=${opts.seed} file=${file} (random stream ${file} of the seed) files=${opts.files} sessions=${opts.sessionsPerFile} dirs=${opts.dirs}`,
+    ...(opts.sessionsPerFile > HTTPERF_MAX_SESSIONS
+      ? [`more than httperf's ${HTTPERF_MAX_SESSIONS} sessions: for harness/loadgen only (the first ${HTTPERF_MAX_SESSIONS} are the same in a shorter log of this seed)`] : []),
     `directory popularity: Zipf alpha=${m.zipfAlpha} over dirs, rank 1 = dir00000`,
     `class mix (classes 0..3): ${m.classMix.join(" ")}`,
     `file mix within a class (files 0..8, relative): ${m.fileMix.join(" ")}`,

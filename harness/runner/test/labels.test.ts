@@ -1,7 +1,7 @@
 // Tests the label grammar, the one place k is applied, and the experiments-as-data matrix.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { parseLabel, launchSpec, LabelError } from "../labels.ts";
+import { parseLabel, launchSpec, LabelError, connsPerFdTable } from "../labels.ts";
 import { EXPERIMENTS, PROFILES, runMatrix, getProfile, getExperiment, knownLabels, TABLE1_SERIES, estimatePointS } from "../experiments.ts";
 import { testbedRate, paperUnits, testbedConns, testbedDisk } from "../scale.ts";
 
@@ -56,6 +56,15 @@ test("k scales rates, caps and the disk; nothing else", () => {
   const a = launchSpec(parseLabel("knot-c-20K-100w-1000MB"), 1, o).argv, b = launchSpec(parseLabel("knot-c-20K-100w-1000MB"), 0.25, o).argv;
   assert.is(flag(a, "--workers"), flag(b, "--workers"));
   assert.is(flag(a, "--cache-mb"), flag(b, "--cache-mb"));
+});
+
+test("descriptors per process: one table for Knot, WatPipe and shared-SYMPED; SYMPED and nginx split the cap", () => {
+  const at = (label: string) => connsPerFdTable(parseLabel(label), 0.6);
+  assert.is(at("knot-b-40K-100w"), 24000); // over this machine's 20,000: the runner warns
+  assert.is(at("userver-shared-nb-30K-10p"), 18000);
+  assert.is(at("userver-nb-30K-4p"), 4500);
+  assert.is(at("watpipe-20K-25p"), 12000);
+  assert.is(at("nginx-4w"), 4500);
 });
 
 test("experiments: Figures 1–8, Table 1 and the peers; rates in paper units up to 30,000", () => {

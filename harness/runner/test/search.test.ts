@@ -11,7 +11,16 @@ test("quota search converges within 3% on a saturating server model", async () =
   const r = await searchQuota(measure, target);
   assert.ok(r.converged);
   assert.ok(Math.abs(40000 * r.quota - target) / target <= 0.03, `quota ${r.quota}`);
-  assert.ok(r.probes.length <= 10);
+  assert.ok(r.probes.length <= 4, `${r.probes.length} probes`); // bisection alone needs 7 here
+});
+
+test("quota search still converges when replies are not proportional to CPU (falls back to bisection)", async () => {
+  const target = 6000;
+  const measure = async (q: number) => Math.min(7200, 9000 * Math.sqrt(q)); // concave: proportional steps overshoot
+  const r = await searchQuota(measure, target);
+  assert.ok(r.converged, JSON.stringify(r.probes));
+  assert.ok(Math.abs(9000 * Math.sqrt(r.quota) - target) / target <= 0.03);
+  assert.ok(r.probes.every((p) => p.quota > 0.02 && p.quota <= 1));
 });
 
 test("quota search reports failure when even a whole core cannot reach the target", async () => {

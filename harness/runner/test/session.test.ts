@@ -1,11 +1,14 @@
-// Tests the testbed lock that keeps two runners (or a runner and a bench) off one testbed.
+// Tests the testbed lock that keeps two runners (or a runner and a bench) off one testbed, and the session logs' size.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
-import { lockTestbed } from "../session.ts";
+import { lockTestbed, sessionsPerLog } from "../session.ts";
+import { AXIS_TOP } from "../experiments.ts";
+import { MAX_K } from "../scale.ts";
+import { PAPER_SESSION_MODEL, expectedStats } from "../../workload/sessions.ts";
 import type { Bed } from "../bed.ts";
 
 const bed = { cfg: { prefix: "wp-locktest-", cgroupParent: "webarch/locktest", source: "test.json" } } as unknown as Bed;
@@ -25,6 +28,17 @@ test("a live holder keeps the lock; a dead one's lock is taken over; unlock remo
   } finally {
     other.kill();
   }
+});
+
+test("session logs hold enough sessions that none repeats within a point at the top rate, and at least httperf's 1,000", () => {
+  const perS = (AXIS_TOP * MAX_K) / expectedStats(PAPER_SESSION_MODEL).meanRequestsPerSession;
+  for (const [seconds, generators] of [[30, 4], [150, 4], [300, 8], [45, 1]]) {
+    const n = sessionsPerLog(seconds, generators);
+    assert.ok(n * generators >= perS * seconds, `${seconds} s, ${generators} generators: ${n} sessions each`);
+    assert.ok(n * generators < perS * seconds + 1000 * generators, `${seconds} s: ${n} each is more than rounding up`);
+    assert.is(n % 1000, 0);
+  }
+  assert.is(sessionsPerLog(1, 4), 1000);
 });
 
 test.run();

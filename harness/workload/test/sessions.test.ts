@@ -166,9 +166,21 @@ test("deterministic: same seed gives the same bytes; file f does not depend on h
   assert.equal(parseSessionLog(readFileSync(again.paths[0], "utf8")), sessions.slice(0, 1000));
 });
 
+test("a log longer than httperf's 1,000 sessions says so, and starts with the shorter log's sessions", () => {
+  const long = generateSessionLogs({ outDir: join(tmp, "long"), files: 1, sessionsPerFile: 2500, dirs: DIRS, seed: 7 });
+  const text = readFileSync(long.paths[0], "utf8");
+  assert.match(text, /^# more than httperf's 1000 sessions: for harness\/loadgen only/m);
+  assert.throws(() => parseSessionLog(text, "long.log"), /httperf's limit/);
+  const parsed = parseSessionLog(text, "long.log", 2500);
+  assert.is(parsed.length, 2500);
+  assert.equal(parsed.slice(0, 1000), sessions.slice(0, 1000));
+  assert.is(long.stats.sessions, 2500);
+  assert.not.match(readFileSync(result.paths[0], "utf8"), /more than httperf's/);
+});
+
 test("malformed parameters are refused with the parameter's name", () => {
   const ok = { outDir: join(tmp, "bad"), files: 1, sessionsPerFile: 10, dirs: 3, seed: 1 };
-  assert.throws(() => generateSessionLogs({ ...ok, sessionsPerFile: 1001 }), /sessionsPerFile must be an integer in 1\.\.1000/);
+  assert.throws(() => generateSessionLogs({ ...ok, sessionsPerFile: 1_000_001 }), /sessionsPerFile must be an integer in 1\.\.1000000/);
   assert.throws(() => generateSessionLogs({ ...ok, dirs: 0 }), /dirs must be/);
   assert.throws(() => generateSessionLogs({ ...ok, files: 1.5 }), /files must be/);
   assert.throws(() => generateSessionLogs({ ...ok, seed: -1 }), /seed must be/);

@@ -68,10 +68,15 @@ test("errors name the file and line", () => {
   }
 });
 
-test("more than 1,000 sessions in one file is an error, exactly 1,000 is not", () => {
+test("more than httperf's 1,000 sessions in one file is an error unless a larger limit is asked for", () => {
   const sessions = (n: number) => Array.from({ length: n }, (_, i) => `/s${i}`).join("\n\n") + "\n";
   assert.is(parseSessionLog(sessions(1000)).length, 1000);
-  assert.throws(() => parseSessionLog(sessions(1001), "big.log"), /big\.log:2001: more than httperf's 1000 sessions/);
+  assert.throws(() => parseSessionLog(sessions(1001), "big.log"), /big\.log:2001: more than 1000 sessions in one file \(httperf's limit\)/);
+  assert.is(parseSessionLog(sessions(1001), "big.log", 5000).length, 1001);
+  assert.throws(() => parseSessionLog(sessions(6), "six.log", 5), /six\.log:11: more than 5 sessions in one file$/);
+  const many = Array.from({ length: 1001 }, () => ({ bursts: [{ requests: [{ uri: "/a", method: "GET" }], thinkS: null }] }));
+  assert.throws(() => formatSessionLog([], many), /at most 1000 sessions per file, got 1001/);
+  assert.is(parseSessionLog(formatSessionLog([], many, 2000), "f", 2000).length, 1001);
 });
 
 test("formatSessionLog output parses back to the same sessions (think after the last burst dropped)", () => {
