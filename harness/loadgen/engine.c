@@ -99,6 +99,7 @@ struct lg {
 	struct lg_conn *free_conns;     /* closed during this event batch */
 	struct lg_session *free_sessions;
 	uint64_t interval_replies, interval_sessions;
+	int draining;                   /* --drain, and every session has started */
 };
 
 static volatile sig_atomic_t lg_stop;
@@ -472,6 +473,10 @@ static void lg_advance(struct lg *g, struct lg_session *s, double now)
 	const struct sl_burst *b = lg_burst_of(g, s);
 	uint32_t first = lg_burst_first(g, s), end = first + b->count;
 	if (s->replied == end) {
+		if (g->draining) {
+			lg_session_cut(g, s, now);
+			return;
+		}
 		if (b->think_s > 0) {
 			s->timer_is_think = 1;
 			tw_add(&g->wheel, &s->timer, lg_tick(now + b->think_s));
@@ -687,6 +692,19 @@ static void lg_release(struct lg *g)
 }
 
 /* Waits until the agreed wall-clock start; returns the monotonic time that corresponds to it. */
+/* --drain: arrivals are over, so a measurement window has ended; sessions thinking between bursts end now
+ * (unfinished), and the others when their burst is answered or times out (lg_advance). What ran in the window
+ * is complete, and the run does not wait out long think times that no window would count. */
+static void lg_start_drain(struct lg *g, double now)
+{
+	g->draining = 1;
+	for (struct lg_session *s = g->active, *next; s; s = next) {
+		next = s->next;
+		if (s->timer_is_think)
+			lg_session_cut(g, s, now);
+	}
+}
+
 static double lg_wait_start(int64_t start_at_ms)
 {
 	if (start_at_ms <= 0)
@@ -745,6 +763,8 @@ int lg_run(const struct lg_config *cfg, struct lg_result *res)
 			lg_start_session(&g, next, due, now);
 			now = lg_now(); /* the next start's lateness includes the time this one took */
 		}
+		if (cfg->drain && !g.draining && next == cfg->sessions)
+			lg_start_drain(&g, now);
 		tw_advance(&g.wheel, lg_ms(now));
 		while (now >= next_sample) {
 			st_rate_add(&res->reply_rate, (double)g.interval_replies / LG_SAMPLE_S);

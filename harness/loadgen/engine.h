@@ -20,6 +20,7 @@ struct lg_config {
 	uint64_t sessions;                 /* sessions to start, templates used round-robin */
 	double timeout_s;                  /* per-request timeout: fails the session (client-timo) */
 	double grace_s;                    /* the run ends at start + sessions/rate + timeout + grace at the latest */
+	int drain;                         /* once the last session has started, sessions send no further burst */
 	int64_t start_at_ms;               /* UNIX ms at which session 0 is due; 0 = now */
 	FILE *csv;                         /* one row per request, or NULL */
 	const struct mf_manifest *verify;  /* check bodies against it, or NULL */

@@ -18,16 +18,18 @@ struct options {
 	const char *server, *wsesslog, *json, *csv, *verify, *id;
 	int port;
 	double rate, duration, timeout, think, grace;
+	int drain;
 	long long sessions, start_at, max_fds;
 };
 
 static const char usage[] =
 	"usage: loadgen --server ADDR --port N --wsesslog FILE --rate SESSIONS_PER_S (--sessions N | --duration S)\n"
 	"               [--timeout 15] [--think 0] [--grace 2] [--start-at UNIX_MS] [--json FILE] [--csv FILE]\n"
-	"               [--verify ROOT] [--max-fds N] [--id NAME]\n"
+	"               [--verify ROOT] [--max-fds N] [--id NAME] [--drain]\n"
 	"Replays an httperf --wsesslog file: sessions start at RATE per second (templates round-robin), each on\n"
 	"one persistent HTTP/1.1 connection; --think is the think time of bursts without think=; the run ends when\n"
-	"every session is done or at start + sessions/rate + timeout + grace, whichever is first.\n";
+	"every session is done or at start + sessions/rate + timeout + grace, whichever is first. --drain: once the\n"
+	"last session has started, sessions send no further burst (those thinking end at once, unfinished).\n";
 
 static int die_usage(const char *why, const char *arg)
 {
@@ -65,7 +67,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "grace", required_argument, 0, 'g' }, { "start-at", required_argument, 0, 'a' },
 		{ "json", required_argument, 0, 'j' }, { "csv", required_argument, 0, 'c' },
 		{ "verify", required_argument, 0, 'v' }, { "max-fds", required_argument, 0, 'f' },
-		{ "id", required_argument, 0, 'i' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "id", required_argument, 0, 'i' }, { "drain", no_argument, 0, 'D' }, { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
 	};
 	*o = (struct options){ .port = 80, .timeout = 15, .grace = 2, .sessions = -1, .duration = -1, .id = "" };
 	int c;
@@ -86,6 +89,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'v': o->verify = optarg; break;
 		case 'f': o->max_fds = parse_int("--max-fds", optarg, 8, 1 << 30); break;
 		case 'i': o->id = optarg; break;
+		case 'D': o->drain = 1; break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: die_usage("bad option", NULL);
 		}
@@ -169,7 +173,7 @@ int main(int argc, char **argv)
 	}
 	struct lg_config cfg = {
 		.host = o.server, .log = &log, .rate = o.rate, .sessions = (uint64_t)o.sessions,
-		.timeout_s = o.timeout, .grace_s = o.grace, .start_at_ms = o.start_at,
+		.timeout_s = o.timeout, .grace_s = o.grace, .drain = o.drain, .start_at_ms = o.start_at,
 		.verify = o.verify ? &manifest : NULL,
 	};
 	resolve(o.server, o.port, &cfg.addr);

@@ -147,6 +147,18 @@ test("the process ends by its deadline (sessions/rate + timeout + grace), leavin
   assert.is(errorsOf(r).total, 0);
 });
 
+test("--drain: once the last session has started, thinking sessions end at once and requests in flight still finish or time out", async () => {
+  const r = await run("/d/class0_0 think=60\n/d/class0_1\n", ["--rate", "10", "--sessions", "5", "--timeout", "1", "--drain"], "drain");
+  // The last session starts at 0.4 s; its first reply ends it. Without --drain this run lasts 3.4 s (the test above).
+  assert.ok(r.json.duration_s >= 0.4 && r.json.duration_s < 0.9, `duration ${r.json.duration_s}`);
+  assert.equal(r.json.sessions, { started: 5, completed: 0, failed: 0 });
+  assert.equal(r.json.unfinished, { sessions: 5, requests: 0 });
+  assert.is(r.json.replies, 5);
+  const stalled = await run("/stall\n", ["--rate", "10", "--sessions", "2", "--timeout", "1", "--drain"], "drain-stall");
+  assert.equal(errorsOf(stalled), { total: 2, nonzero: { client_timo: 2 } });
+  assert.ok(stalled.json.duration_s >= 1.1, `duration ${stalled.json.duration_s}: a request in flight is not abandoned`);
+});
+
 test("SIGTERM stops the run early and still writes the summary", async () => {
   const path = writeLog(tmp.path, "sigterm.wsesslog", "/d/class0_0 think=30\n/d/class0_1\n");
   const r = await runLoadgen(["--server", "127.0.0.1", "--port", String(server.port), "--wsesslog", path, "--rate", "10", "--sessions", "100"], { dir: tmp.path, tag: "sigterm", sigtermAfterMs: 700 });
