@@ -33,7 +33,7 @@ const HTTPERF_MAX_CONNS = 1000;
 const MAX_MEAN_LATENESS_MS = Number(opt("max-lateness-ms", "5"));
 const rates = (s: string) => s.split(",").filter((x) => x !== "").map(Number);
 const ours = rates(opt("rates", smoke ? "1000" : "4000,6000,8000,10000,12000,14000,16000,20000,24000,28000,32000"));
-const theirs = rates(opt("httperf-rates", smoke ? "500" : "1000,2000,3000,4000,5000,6000,8000,10000"));
+const theirs = rates(opt("httperf-rates", smoke ? "500" : "2000,4000,6000,8000,10000,12000,14000,16000,20000,24000,28000"));
 const out = opt("out", "");
 const REFINE = Number(opt("refine", smoke ? "0" : "2"));
 

@@ -8,6 +8,7 @@ import { runPoint } from "../../harness/runner/point.ts";
 import { parseLabel } from "../../harness/runner/labels.ts";
 import { CLIENT_TIMEOUT_S, knownLabels, pointId } from "../../harness/runner/experiments.ts";
 import { stopAll } from "../../harness/lib/proc.ts";
+import { installInterrupt } from "../../harness/runner/run.ts";
 import { loadConfig, status } from "../../env/lib/testbed.ts";
 import type { PointRow, ProfileCsvRow } from "../../harness/runner/results.ts";
 
@@ -53,11 +54,13 @@ export async function rampFromArgs(defaultLabels: string[], opts: { perf: boolea
   const k = chooseK(v.k === undefined ? undefined : num("k", 0.5), cal);
   // A testbed that was already up (someone else's run) is left up afterwards.
   const wasUp = (await status(loadConfig(v.hosts))).up;
-  const session = await openSession({ hosts: v.hosts, resultsRoot, dataDir, dirs, seed: 1, loadgensPerClient: 1, prewarm: false, keepPerf: false, log });
+  const session = await openSession({ hosts: v.hosts, resultsRoot, dataDir, dirs, seed: 1, loadgensPerClient: 1, pointSeconds: warmupS + durationS, prewarm: false, keepPerf: false, log });
   const runId = `bench-${new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}`;
   const outDir = join(dataDir, "bench", runId);
   const peaks: Peak[] = [];
   let quota: number | null = null;
+  const ctl = new AbortController(); // Ctrl-C: the point in progress is stopped, its processes ended, the testbed closed
+  const uninstall = installInterrupt(ctl, log);
   try {
     if (session.bed.kind !== "loopback") {
       quota = v.quota !== undefined ? num("quota", 1) : (cal?.quota ?? session.bed.quota);
@@ -70,6 +73,7 @@ export async function rampFromArgs(defaultLabels: string[], opts: { perf: boolea
       const peak: Peak = { label, best: undefined, points: [] };
       let below = 0;
       for (const rate of rates) {
+        if (ctl.signal.aborted) break;
         const spec = { id: pointId("bench", label, rate), figure: "bench", config, offeredRate: rate, perf: opts.perf };
         const rawDir = join(outDir, spec.id);
         mkdirSync(rawDir, { recursive: true });
@@ -86,8 +90,10 @@ export async function rampFromArgs(defaultLabels: string[], opts: { perf: boolea
         await new Promise((r) => setTimeout(r, idleS * 1000));
       }
       peaks.push(peak);
+      if (ctl.signal.aborted) break;
     }
   } finally {
+    uninstall();
     if (wasUp) await stopAll();
     else await session.close();
   }
