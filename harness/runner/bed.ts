@@ -1,6 +1,14 @@
-// The runner's view of the testbed (env/lib/testbed.ts): hosts, commands on them, the server core, its cgroup counters.
+// The runner's view of the testbed (env/lib/testbed.ts): hosts, commands on them, the server core, its cgroup counters,
+// and the server's disk (the latency disk on the emulated testbed, a blkio throttle over ssh).
 import * as env from "../../env/lib/testbed.ts";
-import { testbedDisk } from "./scale.ts";
+import { checkK, testbedDisk } from "./scale.ts";
+
+/** Cumulative counters of the server's disk. */
+export interface DiskCounters {
+  reads: number;
+  readBytes: number;
+  busyNs: number | null;        // sum of service times (latency disk); null where the disk does not say
+}
 
 export interface Bed {
   cfg: env.Config;
@@ -18,10 +26,16 @@ export interface Bed {
   /** fraction of one core the server may use (1 when there is no quota) */
   quota: number;
   setQuota(fraction: number): Promise<void>;
-  /** applies k to the disk's I/O budget (emulated and ssh testbeds with a disk throttle) */
+  /** the document root servers get for the file set `root`: its latency-disk mount on the emulated testbed (mounted
+   *  on first use, with the disk's current scale), the file set itself elsewhere */
+  serveRoot(root: string): Promise<string>;
+  /** applies k to the disk: the latency disk's service times are divided by k (emulated), the blkio budget
+   *  multiplied by k (ssh with a throttle); returns what the disk now does, or null when there is nothing to scale */
   scaleDisk(k: number): Promise<Record<string, number | null> | null>;
-  /** lifts the disk throttle (for setting up the page cache, which is not part of any measurement) */
+  /** the disk without its delay or throttle (for setting up the page cache, which is not part of any measurement) */
   unthrottleDisk(): Promise<void>;
+  /** cumulative counters of the server's disk, or null where there are none */
+  diskStats(): Promise<DiskCounters | null>;
   report(): Promise<Record<string, unknown>>;
   up(log: (m: string) => void): Promise<string>;
   down(log: (m: string) => void): Promise<string>;
@@ -31,6 +45,13 @@ export function openBed(hostsFile?: string): Bed {
   const cfg = env.loadConfig(hostsFile);
   const hasCgroups = cfg.kind !== "loopback";
   const core = /^\d+/.exec(cfg.server.cpus ?? "")?.[0];
+  const latencyDisk = cfg.kind === "emulated" && cfg.server.diskModel !== null;
+  const throttle = hasCgroups ? cfg.server.disk : null;
+  // The latency disk's scale (null = no delay), kept here so that a disk mounted later gets it too.
+  let diskScale: number | null = 1;
+  async function applyScale() {
+    if (await env.serverDiskStats(cfg)) await env.setServerDiskScale(cfg, diskScale); // else serveRoot applies it on mounting
+  }
   const bed: Bed = {
     cfg,
     kind: cfg.kind,
@@ -46,15 +67,37 @@ export function openBed(hostsFile?: string): Bed {
       await env.setServerCpuQuota(cfg, fraction);
       bed.quota = fraction;
     },
+    async serveRoot(root) {
+      const served = await env.mountServerDisk(cfg, root);
+      if (latencyDisk) await applyScale();
+      return served;
+    },
     async scaleDisk(k) {
-      const disk = cfg.server.disk;
-      if (!hasCgroups || !disk || (disk.readIops === null && disk.readBps === null)) return null;
-      const limits = testbedDisk(disk, k);
+      if (latencyDisk) {
+        diskScale = checkK(k);
+        await applyScale();
+        const m = cfg.server.diskModel!;
+        return { scale: diskScale, seekMs: m.seekMs, rotationMs: m.rotationMs, mbPerS: m.mbPerS };
+      }
+      if (!throttle || (throttle.readIops === null && throttle.readBps === null)) return null;
+      const limits = testbedDisk(throttle, k);
       await env.setServerDiskThrottle(cfg, limits);
       return limits;
     },
     async unthrottleDisk() {
-      if (hasCgroups && cfg.server.disk) await env.setServerDiskThrottle(cfg, { readIops: null, readBps: null });
+      if (latencyDisk) {
+        diskScale = null;
+        await applyScale();
+      } else if (throttle) await env.setServerDiskThrottle(cfg, { readIops: null, readBps: null });
+    },
+    async diskStats() {
+      if (latencyDisk) {
+        const d = await env.serverDiskStats(cfg);
+        return d && { reads: d.reads, readBytes: d.bytes, busyNs: d.busy_ns };
+      }
+      if (!throttle) return null;
+      const g = await env.serverCgroupStats(cfg);
+      return { reads: g.diskReads, readBytes: g.diskReadBytes, busyNs: null };
     },
     report: () => env.report(cfg),
     up: (log) => env.up(cfg, { log }),

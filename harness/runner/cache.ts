@@ -36,12 +36,15 @@ export function warmSet(dirs: number, budget: number): string[] {
   return out;
 }
 
-/** Evicts the file set, then reads its warm set in the server host with the disk unthrottled (this is set-up, not
- *  measurement; the caller applies the run's throttle afterwards). Returns what was done, for run.json. */
+/** Evicts the file set, then reads its warm set in the server host with the disk at full speed (this is set-up, not
+ *  measurement; the caller applies the run's disk scale afterwards). Both go through the root the server is given
+ *  (the latency disk's mount on the emulated testbed), so the pages are the ones the server will find, charged to
+ *  its memory cgroup. Returns what was done, for run.json. */
 export async function prepareCache(bed: Bed, root: string, dirs: number, scratch: string, log: (m: string) => void) {
   const started = Date.now();
   await bed.unthrottleDisk();
-  const ev = await run(bed.hostCommand("server", ["python3", SCRIPT, "evict", root]), 600_000);
+  const served = await bed.serveRoot(root);
+  const ev = await run(bed.hostCommand("server", ["python3", SCRIPT, "evict", served]), 600_000);
   if (ev.code !== 0) throw new Error(`evicting the file set failed: ${ev.stderr.trim()}`);
   const limit = bed.cfg.kind === "loopback" ? null : bed.cfg.server.memoryLimitBytes;
   const budget = limit === null ? Infinity : WARM_SHARE * limit;
@@ -49,7 +52,7 @@ export async function prepareCache(bed: Bed, root: string, dirs: number, scratch
   const listing = join(scratch, "warm-set.txt");
   writeFileSync(listing, files.join("\n") + "\n");
   log(`page cache: file set evicted; reading its ${files.length} most-requested files in the server host`);
-  const rd = await run(bed.hostCommand("server", ["python3", SCRIPT, "read", root, listing]), 1_800_000);
+  const rd = await run(bed.hostCommand("server", ["python3", SCRIPT, "read", served, listing]), 1_800_000);
   if (rd.code !== 0) throw new Error(`warming the page cache failed: ${rd.stderr.trim()}`);
   const g = await bed.cgroupStats();
   return { state: "evicted, then the most-requested files read in the server host", files: files.length,

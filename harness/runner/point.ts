@@ -15,7 +15,7 @@ import { parsePerfScript, reduce, type SourceIndex } from "../profiler/reduce.ts
 import { launchSpec, type ServerConfig } from "./labels.ts";
 import { testbedRate, paperUnits, testbedConns } from "./scale.ts";
 import type { PointRow, ProfileCsvRow } from "./results.ts";
-import type { Bed } from "./bed.ts";
+import type { Bed, DiskCounters } from "./bed.ts";
 import type { PointSpec } from "./experiments.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -85,7 +85,8 @@ async function startServer(env: PointEnv, cfg: ServerConfig, rawDir: string, st:
   const workDir = join(env.scratch, "server");
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(join(workDir, "tmp"), { recursive: true });
-  const spec = launchSpec(cfg, env.k, { root: env.workload.root, port, binDir: env.binDir, workDir });
+  const root = await env.bed.serveRoot(env.workload.root);
+  const spec = launchSpec(cfg, env.k, { root, port, binDir: env.binDir, workDir });
   for (const [path, text] of Object.entries(spec.files)) writeFileSync(path, text);
   writeFileSync(join(rawDir, "server.argv.json"), JSON.stringify(spec.argv) + "\n");
   if (!existsSync(spec.argv[0])) throw new Error(`server binary ${spec.argv[0]} is missing (make -C servers)`);
@@ -141,7 +142,7 @@ function launchLoad(env: PointEnv, port: number, spec: PointSpec,
     const csv = join(env.scratch, `requests-${id}.csv`); // bulky: read for the window, then deleted
     const argv = [env.loadgen, "--server", env.bed.serverAddress(h), "--port", String(port),
       "--wsesslog", env.workload.logs[(h * env.loadgensPerClient + j) % env.workload.logs.length],
-      "--rate", perGen.toFixed(4), "--duration", String(o.totalS), "--timeout", String(o.timeoutS),
+      "--rate", perGen.toFixed(4), "--duration", String(o.totalS), "--timeout", String(o.timeoutS), "--drain",
       "--start-at", String(startAt), "--json", json, "--csv", csv, "--id", id, ...(o.verify ? ["--verify", env.workload.root] : [])];
     const p = start(`loadgen ${id}`, env.bed.hostCommand(host, argv), {
       stdoutFile: join(o.rawDir, `loadgen-${id}.txt`), stderrFile: join(o.rawDir, `loadgen-${id}.err`),
@@ -152,7 +153,8 @@ function launchLoad(env: PointEnv, port: number, spec: PointSpec,
   return { gens, startAt };
 }
 
-/** Waits for the generators to end by themselves (their duration, then at most the timeout and a grace period). */
+/** Waits for the generators to end by themselves: with --drain, when the requests in flight at the window's end are
+ *  answered (at once below saturation) or time out (at most the timeout and a grace period past it). */
 async function finishLoad(gens: Generator[], totalS: number, timeoutS: number): Promise<string[]> {
   const limitMs = (totalS + timeoutS + 45) * 1000;
   let timer: NodeJS.Timeout | undefined;
@@ -173,7 +175,7 @@ async function until(t: number, server: Proc): Promise<boolean> {
 }
 
 /** Runs one point end to end. Never throws for a server problem: that is recorded in the row's verdict.
- *  One load run covers warm-up + measured window (+ the tail of sessions still open); every measurement — server
+ *  One load run covers warm-up + measured window (+ the requests still in flight at its end); every measurement — server
  *  stats, /proc, cgroup, vmstat, perf, and the replies counted — covers the measured window only. */
 export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome> {
   const { spec, rawDir } = r;
@@ -205,6 +207,7 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
       const t0 = local ? treeCounters(srv.pid) : null;
       const c0 = local && env.bed.serverCore !== null ? coreTimes(env.bed.serverCore) : null;
       const g0 = await env.bed.cgroupStats();
+      const k0 = await env.bed.diskStats();
       const time0 = performance.now();
       const vm = start("vmstat", env.bed.hostCommand("server", ["vmstat", "-n", "5"]), { stdoutFile: join(rawDir, "vmstat.txt") });
       st.procs.push(vm);
@@ -222,7 +225,8 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
         const t1 = local ? treeCounters(srv.pid) : null;
         const c1 = local && env.bed.serverCore !== null ? coreTimes(env.bed.serverCore) : null;
         const g1 = await env.bed.cgroupStats();
-        measured = { dt: (performance.now() - time0) / 1000, s0, s1, t0, t1, c0, c1, g0, g1, pageCache };
+        const k1 = await env.bed.diskStats();
+        measured = { dt: (performance.now() - time0) / 1000, s0, s1, t0, t1, c0, c1, g0, g1, k0, k1, pageCache };
       } else crashed();
       if (perf) { signal(perf, "SIGINT"); await perf.exited; }
       await stop(vm, 2000);
@@ -279,10 +283,12 @@ type CgroupCounters = Awaited<ReturnType<Bed["cgroupStats"]>>;
 /** Counters read before (…0) and after (…1) the measured load, dt seconds apart. */
 interface Measured {
   dt: number; s0: ServerStats | null; s1: ServerStats | null; t0: TreeCounters | null; t1: TreeCounters | null;
-  c0: CoreTimes | null; c1: CoreTimes | null; g0: CgroupCounters; g1: CgroupCounters; pageCache: number[];
+  c0: CoreTimes | null; c1: CoreTimes | null; g0: CgroupCounters; g1: CgroupCounters;
+  k0: DiskCounters | null; k1: DiskCounters | null; pageCache: number[];
 }
 
-/** The server-side columns: its core's iowait, its CPU (share of its quota), context switches, page cache, events. */
+/** The server-side columns: its core's iowait, its CPU (share of its quota), context switches, page cache, the disk's
+ *  reads and utilisation (its busy time over the window), events. */
 function serverColumns(m: Measured, env: PointEnv, rawDir: string) {
   const d = (a: unknown, b: unknown) => num(b) - num(a);
   const vm = vmstatInterval(parseVmstat(existsSync(join(rawDir, "vmstat.txt")) ? readFileSync(join(rawDir, "vmstat.txt"), "utf8") : ""));
@@ -296,6 +302,9 @@ function serverColumns(m: Measured, env: PointEnv, rawDir: string) {
     ctx_switches_per_s: m.t0 && m.t1 ? (m.t1.ctxSwitches - m.t0.ctxSwitches) / m.dt : NaN,
     user_ctx_switches_per_s: d(m.s0?.user_ctx_switches, m.s1?.user_ctx_switches) / m.dt,
     page_cache_kb: m.pageCache.length ? mean(m.pageCache) : mean(vm.map((v) => v.cache_kb)),
+    disk_reads: m.k0 && m.k1 ? m.k1.reads - m.k0.reads : null,
+    disk_read_bytes: m.k0 && m.k1 ? m.k1.readBytes - m.k0.readBytes : null,
+    disk_util_pct: m.k0?.busyNs != null && m.k1?.busyNs != null ? (100 * (m.k1.busyNs - m.k0.busyNs)) / 1e9 / m.dt : null,
     event_calls_per_s: calls / m.dt,
     mean_interest_set: calls > 0 ? d(m.s0?.event_fds_total, m.s1?.event_fds_total) / calls : NaN,
   };
@@ -332,7 +341,8 @@ function makeRow(env: PointEnv, r: PointRun, clients: ClientResult[], windows: W
     timeout_pct: has ? v.timeoutPct : null, max_file_timeout_pct: has ? v.maxFileTimeoutPct : null,
     iowait_pct: extra?.iowait_pct ?? null, server_cpu_pct: extra?.server_cpu_pct ?? null,
     ctx_switches_per_s: extra?.ctx_switches_per_s ?? null, user_ctx_switches_per_s: extra?.user_ctx_switches_per_s ?? null,
-    page_cache_kb: extra?.page_cache_kb ?? null, event_calls_per_s: extra?.event_calls_per_s ?? null,
+    page_cache_kb: extra?.page_cache_kb ?? null, disk_reads: extra?.disk_reads ?? null,
+    disk_read_bytes: extra?.disk_read_bytes ?? null, disk_util_pct: extra?.disk_util_pct ?? null, event_calls_per_s: extra?.event_calls_per_s ?? null,
     mean_interest_set: extra?.mean_interest_set ?? null,
     client_cpu_pct: clients.length ? v.clientCpuPct : null, start_lateness_ms: clients.length ? v.latenessMs : null,
     verdict: v.verdict, verdict_reason: v.reasons.join("; "),

@@ -23,7 +23,9 @@ export function testbedConns(paperConns: number, k: number): number {
   return Math.max(1, Math.round(paperConns * checkK(k)));
 }
 
-/** The server disk's I/O budget scales with k (the disk must keep pace with a k-times slower workload, no faster). */
+/** The server disk's I/O budget scales with k (the disk must keep pace with a k-times slower workload, no faster).
+ *  A blkio throttle (ssh testbed) is scaled here; the latency disk (emulated) is given k and divides its service
+ *  times by it (env/disk). */
 export function testbedDisk(paper: { readIops: number | null; readBps: number | null }, k: number) {
   checkK(k);
   return {
