@@ -16,6 +16,7 @@ setup:
 build: setup
 	@$(MAKE) -s -C servers
 	@$(MAKE) -s -C harness/loadgen
+	@$(MAKE) -s -C env/disk
 
 # The whole test suite, as CI runs it: unit tests, the servers' black-box tests, a tiny end-to-end run.
 test: build
@@ -45,6 +46,7 @@ figures: setup
 clean:
 	@$(MAKE) -s -C servers clean
 	@$(MAKE) -s -C harness/loadgen clean
+	@$(MAKE) -s -C env/disk clean
 
 testbed-report: setup
 	@$(TSX) env/testbed.ts report --out $(RESULTS)/testbed.json
