@@ -7,7 +7,7 @@
  *
  * A read that continues the previous one (same file, offset = where the previous read ended) costs size / bandwidth;
  * any other read costs seek + rotation + size / bandwidth; every cost is divided by the scale K (a testbed scaled by
- * K < 1 gets a disk K times as fast). Metadata (LOOKUP, GETATTR, READDIR, …) is answered at once: the kernel caches
+ * K < 1 serves K times as many reads per second: a k-times slower workload meets a k-times slower disk). Metadata (LOOKUP, GETATTR, READDIR, …) is answered at once: the kernel caches
  * it for a long time, as a real file system keeps its inodes and directories in memory.
  * The control socket takes one command per connection — "stats", "scale K", "off" (no delay), "hold" (queue every
  * read until "release"), "release" — and answers with the counters as one JSON line.

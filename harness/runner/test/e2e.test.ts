@@ -11,6 +11,7 @@ import { parse } from "csv-parse/sync";
 import { POINT_COLUMNS } from "../results.ts";
 import { getExperiment } from "../experiments.ts";
 import { parseLabel } from "../labels.ts";
+import { loadConfig } from "../../../env/lib/testbed.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const CLI = join(REPO, "harness/runner/cli.ts");
@@ -28,7 +29,7 @@ function hostsFile(dir: string): string {
   writeFileSync(file, JSON.stringify({
     kind: "emulated", prefix: "wp-e2e-", cgroupParent: "webarch/e2e",
     server: { cpus: "1", cpuQuota: 1.0, cpuPeriodUs: 10000, memoryLimitBytes: 2 ** 31,
-      disk: { path: REPO, readIops: 200, readBps: 80_000_000 }, sysctls: { "net.core.somaxconn": 65535 } },
+      disk: loadConfig().server.diskModel, sysctls: { "net.core.somaxconn": 65535 } },
     clients: { count: 2, cpus: "0" },
   }));
   return file;
