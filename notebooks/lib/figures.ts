@@ -66,10 +66,18 @@ export function describeTestbed(testbed: Record<string, unknown> | undefined): s
     number(server("memoryLimitBytes"), 2 ** 30, " GiB memory"),
     number(server("diskThrottle.readIops"), 1, " disk reads/s"),
     number(server("diskThrottle.readBps"), 1e6, " MB/s disk"),
+    describeDiskModel(server("latencyDisk.model")),
     typeof lookup(testbed, "report.machine.kernelRelease") === "string" ? `Linux ${lookup(testbed, "report.machine.kernelRelease")}` : undefined,
     lookup(testbed, "report.machine.cpuModelName") as string | undefined,
   ].filter((f): f is string => typeof f === "string");
   return facts.length > 1 ? facts.join(", ") : describeFields(testbed);
+}
+
+/** The emulated testbed's latency disk (env/disk): its 10k-rpm model, whose times the runner divides by k. */
+function describeDiskModel(model: unknown): string | undefined {
+  const m = model as { seekMs?: unknown; rotationMs?: unknown; mbPerS?: unknown } | undefined;
+  if (typeof m?.seekMs !== "number" || typeof m.rotationMs !== "number" || typeof m.mbPerS !== "number") return undefined;
+  return `disk: a read costs ${m.seekMs} ms seek + ${m.rotationMs} ms rotation (unless sequential) + size at ${m.mbPerS} MB/s, times ÷ k`;
 }
 
 /** The runner's calibration record in one sentence (its quota, target and outcome); other shapes field by field. */

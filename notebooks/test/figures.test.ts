@@ -82,6 +82,12 @@ test("caption states what run.json holds, or that it is not recorded", () => {
 });
 
 
+test("the latency disk's model is named in the testbed caption", () => {
+  const lines = captionLines({ k: 0.6, testbed: { kind: "emulated", report: { testbed: { server: { cores: "1",
+    latencyDisk: { model: { seekMs: 4.7, rotationMs: 3, mbPerS: 60 }, daemon: null } } } } } }).join(" ");
+  assert.match(lines, /disk: a read costs 4\.7 ms seek \+ 3 ms rotation \(unless sequential\) \+ size at 60 MB\/s, times ÷ k/);
+});
+
 test("the runner's calibration record reads as one sentence in captions", () => {
   const text = describeCalibration({ quota: 0.18059, k: 0.6, converged: true, target_replies_testbed: 6073.2, probes: [{}, {}], date: "2026-11-26T12:27:12Z" });
   assert.match(text, /quota 0\.181 of a core/);
