@@ -11,10 +11,11 @@ import { describePoint } from "./point.ts";
 import { REFERENCE, searchQuota, searchK, K_CANDIDATES } from "./calibrate.ts";
 import { getFamily, coarseMatrix, fineMatrix, best, score, FAMILIES } from "./tune.ts";
 import { parseLabel, connsPerFdTable } from "./labels.ts";
+import { openBed } from "./bed.ts";
 import { readFileSync } from "node:fs";
 import { MAX_K } from "./scale.ts";
 import {
-  REPO, openSession, requireCalibration, thisMachine, readCalibration, writeCalibration, gitFacts, chooseK, calibrationPath,
+  REPO, openSession, requireCalibration, calibrationMismatch, thisMachine, readCalibration, writeCalibration, gitFacts, chooseK, calibrationPath,
   type SessionOptions, type Session,
 } from "./session.ts";
 
@@ -182,8 +183,9 @@ async function cmdReplicate(): Promise<number> {
   const matrix = { experiments: Object.keys(profile.plan) };
   const points = runMatrix(profile, matrix);
   if (v["dry-run"]) { printDryRun(points, profile, chooseK(numberOpt("k"), readCalibration(resultsRoot())), !v["no-correctness"]); return 0; }
-  if (!v.uncalibrated && !readCalibration(resultsRoot())?.converged) {
-    log("the testbed is not calibrated: calibrating first");
+  const why = calibrationMismatch(readCalibration(resultsRoot()), openBed(v.hosts), resultsRoot());
+  if (!v.uncalibrated && why !== null) {
+    log(`the testbed is not calibrated (${why}): calibrating first`);
     const rc = await cmdCalibrate();
     if (rc !== 0) return rc;
   }
@@ -245,7 +247,7 @@ async function cmdCalibrate(): Promise<number> {
       target, { log });
     const cal = {
       quota: q.quota, k: kk, converged: q.converged, target_replies_testbed: target, probes: q.probes, k_search: kSearch,
-      testbed: { kind: s.bed.kind, source: s.bed.cfg.source }, machine: thisMachine(), report: await s.bed.report(), ...(await gitFacts()), page_cache: pageCache,
+      testbed: { kind: s.bed.kind, source: s.bed.cfg.source, config: s.bed.cfg }, machine: thisMachine(), report: await s.bed.report(), ...(await gitFacts()), page_cache: pageCache,
       took_s: Math.round((Date.now() - started) / 1000), date: new Date().toISOString(), raw: results.dir,
     };
     writeCalibration(so.resultsRoot, cal);

@@ -34,7 +34,7 @@ export interface Calibration {
   quota: number;               // fraction of one core
   k: number;
   converged: boolean;
-  testbed: { kind: string; source: string };
+  testbed: { kind: string; source: string; config?: unknown };
   machine?: Machine;
   [key: string]: unknown;
 }
@@ -60,16 +60,22 @@ export function thisMachine(): Machine {
 }
 
 /** The calibration that applies to this testbed, or an error saying how to get one (or to pass --uncalibrated). */
+/** Why the stored calibration does not hold for this testbed, or null when it does. A calibration belongs to one
+ *  machine and one testbed configuration (the hosts file's every setting: quota period, memory, disk model, …). */
+export function calibrationMismatch(c: Calibration | null, bed: Bed, resultsRoot: string): string | null {
+  if (!c) return `no ${calibrationPath(resultsRoot)}`;
+  if (!c.converged) return "the last calibration did not converge";
+  if (!c.machine || JSON.stringify(c.machine) !== JSON.stringify(thisMachine())) return `the calibration was made on another machine (${JSON.stringify(c.machine ?? "unknown")})`;
+  if (c.testbed.kind !== bed.kind || resolve(c.testbed.source) !== resolve(bed.cfg.source)) return `the calibration was made on ${c.testbed.kind} testbed ${c.testbed.source}`;
+  if (JSON.stringify(c.testbed.config ?? null) !== JSON.stringify(bed.cfg)) return `the testbed's configuration (${bed.cfg.source}) changed since the calibration`;
+  return null;
+}
+
 export function requireCalibration(bed: Bed, resultsRoot: string, uncalibrated: boolean): Calibration | null {
   const c = readCalibration(resultsRoot);
-  const here = thisMachine();
-  const sameMachine = !!c?.machine && JSON.stringify(c.machine) === JSON.stringify(here);
-  const fits = c && c.converged && sameMachine && c.testbed.kind === bed.kind && resolve(c.testbed.source) === resolve(bed.cfg.source);
-  if (fits) return c;
+  const why = calibrationMismatch(c, bed, resultsRoot);
+  if (why === null) return c;
   if (uncalibrated) return null;
-  const why = !c ? `no ${calibrationPath(resultsRoot)}` : !c.converged ? "the last calibration did not converge"
-    : !sameMachine ? `the calibration was made on another machine (${JSON.stringify(c.machine ?? "unknown")})`
-    : `the calibration was made on ${c.testbed.kind} testbed ${c.testbed.source}`;
   throw new Error(`uncalibrated testbed (${why}): run \`make calibrate\` first, or pass --uncalibrated (results then say so)`);
 }
 

@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
-import { lockTestbed, sessionsPerLog } from "../session.ts";
+import { lockTestbed, sessionsPerLog, calibrationMismatch, thisMachine, type Calibration } from "../session.ts";
 import { AXIS_TOP } from "../experiments.ts";
 import { MAX_K } from "../scale.ts";
 import { PAPER_SESSION_MODEL, expectedStats } from "../../workload/sessions.ts";
@@ -39,6 +39,19 @@ test("session logs hold enough sessions that none repeats within a point at the 
     assert.is(n % 1000, 0);
   }
   assert.is(sessionsPerLog(1, 4), 1000);
+});
+
+test("a calibration holds only for its machine and its testbed's configuration", () => {
+  const cfg = { kind: "emulated", source: "/x/emulated.json", server: { diskModel: { seekMs: 4.7 } } };
+  const here = { kind: "emulated", cfg } as unknown as Bed;
+  const cal: Calibration = { quota: 0.2, k: 0.6, converged: true, machine: thisMachine(), testbed: { kind: "emulated", source: cfg.source, config: cfg } };
+  assert.is(calibrationMismatch(cal, here, "/r"), null);
+  const changed = { kind: "emulated", cfg: { ...cfg, server: { diskModel: { seekMs: 8 } } } } as unknown as Bed;
+  assert.match(calibrationMismatch(cal, changed, "/r")!, /configuration \(\/x\/emulated\.json\) changed/);
+  assert.match(calibrationMismatch({ ...cal, testbed: { kind: "emulated", source: cfg.source } }, here, "/r")!, /changed/); // made before configs were recorded
+  assert.match(calibrationMismatch({ ...cal, machine: { ...thisMachine(), cpus: 64 } }, here, "/r")!, /another machine/);
+  assert.match(calibrationMismatch({ ...cal, converged: false }, here, "/r")!, /did not converge/);
+  assert.match(calibrationMismatch(null, here, "/r")!, /no \/r\/calibration\.json/);
 });
 
 test.run();
