@@ -37,8 +37,16 @@ testbed-status: setup
 calibrate: build
 	@$(TSX) harness/runner/cli.ts calibrate
 
+# Each `make replicate` is a new run in results/$(RUN_ID)/; `make replicate RUN_ID=<an earlier id>` resumes that one
+# (finished points are kept). Its figures, Table 1 and claims report go to results/$(RUN_ID)/figures/, leaving the
+# committed reference's paper-figures/ alone.
+ifndef RUN_ID
+RUN_ID := $(shell date -u +%Y%m%d-%H%M%S)-$(PROFILE)
+endif
 replicate: build
-	@$(TSX) harness/runner/cli.ts replicate --profile $(PROFILE)
+	@$(TSX) harness/runner/cli.ts replicate --profile $(PROFILE) --run-id $(RUN_ID)
+	@$(TSX) notebooks/run-notebooks.ts --results results/$(RUN_ID) --out results/$(RUN_ID)/figures
+	@echo "replicate: figures, Table 1 and the claims report of run $(RUN_ID) are in results/$(RUN_ID)/figures/"
 
 figures: setup
 	@$(TSX) notebooks/run-notebooks.ts --results $(RESULTS)

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import type { Config } from "./config.ts";
 import { type Controller, controllerMounts, hostCgroupDirs, hostControllers, parentDirs } from "./cgroups.ts";
 import { diskCommand, diskRunning, readDiskState, startDisk, stopDisk, type DiskStats } from "./disk.ts";
+import { protectFromReclaim, unprotectFromReclaim } from "./reclaim.ts";
 import { AbortError, type Action, type ExecOptions, localArgv, run, runPlan, sshArgv } from "./exec.ts";
 
 export { loadConfig, parseConfig, DEFAULT_HOSTS_FILE, type Config } from "./config.ts";
@@ -286,6 +287,9 @@ export async function up(cfg: Config, opts: ExecOptions = {}): Promise<"created"
   }
   try {
     await runPlan(cfg, planUp(cfg), opts);
+    if (cfg.kind === "emulated" && protectFromReclaim(serverMemcgPath(cfg)) > 0) {
+      log("the VM's proactive reclaim (DAMON pageout) now skips the server's memory cgroup");
+    }
   } catch (e) {
     log(e instanceof AbortError ? "interrupted: tearing down what was created" : `failed: tearing down what was created`);
     await down(cfg, { log });
@@ -306,6 +310,8 @@ export async function down(cfg: Config, opts: ExecOptions = {}): Promise<"remove
   // The disk first: a server asleep in a held or queued read cannot be ended until the daemon answers it.
   const diskStopped = cfg.kind === "emulated" && (await stopServerDisk(cfg));
   if (diskStopped) opts.log?.("latency disk stopped and unmounted");
+  // before the cgroup goes: DAMON names it by path
+  if (cfg.kind === "emulated" && unprotectFromReclaim(serverMemcgPath(cfg)) > 0) opts.log?.("DAMON pageout filter for the server removed");
   if (!plan.length) {
     if (diskStopped) return "removed";
     opts.log?.("testbed already down");
@@ -314,6 +320,11 @@ export async function down(cfg: Config, opts: ExecOptions = {}): Promise<"remove
   await runPlan(cfg, plan, { ...opts, signal: undefined });
   opts.log?.("testbed down");
   return "removed";
+}
+
+/** The server's memory cgroup as DAMON names it: its path from the memory hierarchy's root. */
+function serverMemcgPath(cfg: Config): string {
+  return `/${cfg.cgroupParent}/server`;
 }
 
 function describe(cfg: Config): string {
