@@ -12,6 +12,7 @@ export const DISK_BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../dis
 
 /** The daemon's counters (cumulative since it started) and settings, as it reports them. */
 export interface DiskStats {
+  requests: number;         // every request from the kernel (lookups, reads, …; opens and closes ask nothing)
   reads: number;            // reads answered
   bytes: number;            // bytes returned by them
   seeks: number;            // reads that did not continue the previous one (paid seek + rotation)

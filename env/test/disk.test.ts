@@ -75,7 +75,7 @@ test("mountServerDisk mounts the file set once; another root is refused; loopbac
   assert.equal(readdirSync(mnt).sort(), Object.keys(SIZES).sort());
 });
 
-test("a cold read costs seek + rotation + size / bandwidth; the second read is a page-cache hit with no daemon round trip", async () => {
+test("a cold read costs seek + rotation + size / bandwidth; opening and reading it again asks the daemon nothing", async () => {
   const cold = await readInServer("a100k");
   const want = serviceNs(SIZES.a100k, true);
   assert.equal([cold.d.reads, cold.d.bytes, cold.d.seeks], [1, SIZES.a100k, 1]);
@@ -83,6 +83,7 @@ test("a cold read costs seek + rotation + size / bandwidth; the second read is a
   assert.ok(cold.ms >= (0.97 * want) / 1e6 && cold.ms < (1.5 * want) / 1e6 + 10, `cold read took ${cold.ms} ms, model ${want / 1e6} ms`);
   const hit = await readInServer("a100k");
   assert.equal([hit.d.reads, hit.d.bytes, hit.d.busy_ns], [0, 0, 0]);
+  assert.is(hit.d.requests, 0, "open, read and close of a cached file: no OPEN, FLUSH or RELEASE round trip");
   assert.ok(hit.ms < 2, `cached read took ${hit.ms} ms`);
 });
 
