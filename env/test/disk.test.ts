@@ -106,7 +106,9 @@ test("scale k = 0.5 doubles the service time; delay off is fast; eviction with p
   const off = await readInServer("b1m", "a100k");
   assert.is(off.d.bytes, SIZES.b1m + SIZES.a100k, "evicted files were read from the daemon again");
   assert.is(off.d.busy_ns, 0);
-  assert.ok(off.ms < 15, `1.1 MiB with the delay off took ${off.ms} ms`);
+  // busy_ns = 0 is the check that no delay was modelled; wall time only guards against a hang (a loaded CI machine
+  // took 22.6 ms here, close to the 34.6 ms the model would charge, so a tight bound would be noise)
+  assert.ok(off.ms < 500, `1.1 MiB with the delay off took ${off.ms} ms`);
   await rejects(() => setServerDiskScale(cfg, 0), /scale must be > 0/);
   await setServerDiskScale(cfg, 1);
 });
