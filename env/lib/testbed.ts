@@ -1,6 +1,6 @@
 // The testbed: bring hosts up and down, run a command "on host X", set and read the server's limits.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import type { Config } from "./config.ts";
 import { type Controller, controllerMounts, hostCgroupDirs, hostControllers, parentDirs } from "./cgroups.ts";
 import { diskCommand, diskRunning, readDiskState, startDisk, stopDisk, type DiskStats } from "./disk.ts";
@@ -324,7 +324,8 @@ export async function down(cfg: Config, opts: ExecOptions = {}): Promise<"remove
 
 /** The server's memory cgroup as DAMON names it: its path from the memory hierarchy's root. */
 function serverMemcgPath(cfg: Config): string {
-  return `/${cfg.cgroupParent}/server`;
+  const mounts = controllerMounts(cfg);
+  return "/" + relative(mounts.memory, hostCgroupDirs(cfg, "server", mounts).memory as string);
 }
 
 function describe(cfg: Config): string {

@@ -88,8 +88,8 @@ function hardFdLimit(): number {
  *  label (e.g. Knot's 40K-thread lines at k = 0.6 need 24,000 descriptors). */
 function fdCappedWarnings(points: PointSpec[], k: number): string[] {
   const limit = hardFdLimit();
-  const labels = [...new Set(points.filter((p) => connsPerFdTable(p.config, k) > limit).map((p) => p.config.label))];
-  return labels.map((l) => `${l} needs ${connsPerFdTable(parseLabel(l), k)} descriptors in one process at k = ${k}, ` +
+  const over = new Map(points.map((p) => [p.config.label, connsPerFdTable(p.config, k)] as const).filter(([, n]) => n > limit));
+  return [...over].map(([label, n]) => `${label} needs ${n} descriptors in one process at k = ${k}, ` +
     `over this machine's limit of ${limit}: it runs capped below its label (a smaller --k keeps its cap)`);
 }
 
