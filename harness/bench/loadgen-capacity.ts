@@ -9,16 +9,22 @@
 // ends on time (start + D + session life + 3 s; a generator that falls behind starts sessions late and ends
 // late), at least the target number of connections were open at once, and — for loadgen, which measures it —
 // sessions started on average within 5 ms of their schedule (--max-lateness-ms).
+// --client-quota Q confines each generator (all its processes together) to Q of a core with a CFS quota in its own
+// cgroup v1 cpu folder. Without it both tools may use all of core 0 and the ladder ends at the machine's ceiling
+// (core 0 also carries the loopback's kernel work: both tools stopped near 21,000 req/s here); with it the tools
+// are compared on equal CPU, which is what "sustains N× httperf's rate" asks of a generator.
 // Options: --smoke, --conns N, --steady S, --rates a,b,… (loadgen), --httperf-rates a,b,…, --refine N (bisection
-// steps after the first failing rate), --max-lateness-ms M, --out FILE.json
+// steps after the first failing rate), --max-lateness-ms M, --client-quota Q, --out FILE.json
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { argv } from "node:process";
 import { buildFileSet } from "../workload/fileset.ts";
 import { Rng } from "../workload/random.ts";
 import { PAPER_SESSION_MODEL, SessionSampler } from "../workload/sessions.ts";
 import { formatSessionLog, type LogSession } from "../workload/wsesslog.ts";
+import { controllerMounts } from "../../env/lib/cgroups.ts";
+import { loadConfig } from "../../env/lib/config.ts";
 import { build, runLoadgen, startNginx, tempDir } from "../loadgen/test/lib.ts";
 
 const opt = (name: string, dflt: string) => {
@@ -36,6 +42,8 @@ const ours = rates(opt("rates", smoke ? "1000" : "4000,6000,8000,10000,12000,140
 const theirs = rates(opt("httperf-rates", smoke ? "500" : "2000,4000,6000,8000,10000,12000,14000,16000,20000,24000,28000"));
 const out = opt("out", "");
 const REFINE = Number(opt("refine", smoke ? "0" : "2"));
+const CLIENT_QUOTA = opt("client-quota", "") === "" ? null : Number(opt("client-quota", ""));
+if (CLIENT_QUOTA !== null && !(CLIENT_QUOTA > 0 && CLIENT_QUOTA <= 1)) throw new Error("--client-quota: expected a share of one core in (0, 1]");
 
 interface Point {
   tool: "loadgen" | "httperf";
@@ -59,6 +67,19 @@ const root = join(tmp.path, "root");
 build();
 buildFileSet({ root, dirs: 10 });
 const nginx = await startNginx({ dir: tmp.path, root, cpu: 1 });
+const clientCgroup = CLIENT_QUOTA === null ? null : quotaCgroup(CLIENT_QUOTA);
+/** The command prefix that starts a generator on core 0, inside the quota cgroup when there is one. */
+const onClientCore = clientCgroup === null ? ["taskset", "-c", "0"]
+  : ["sh", "-c", 'echo $$ > "$0/tasks" && exec taskset -c 0 "$@"', clientCgroup];
+
+/** A cgroup v1 cpu folder limited to `share` of a core (period 100 ms), named after this process. */
+function quotaCgroup(share: number): string {
+  const dir = join(controllerMounts(loadConfig()).cpu, `loadgen-bench-${process.pid}`);
+  mkdirSync(dir);
+  writeFileSync(join(dir, "cpu.cfs_period_us"), "100000");
+  writeFileSync(join(dir, "cpu.cfs_quota_us"), String(Math.round(share * 100000)));
+  return dir;
+}
 
 /** CPU seconds used so far by a process (utime + stime from /proc). */
 function cpuSeconds(pid: number): number {
@@ -104,7 +125,7 @@ async function measureLoadgen(rate: number): Promise<Point> {
   const r = await runLoadgen(
     ["--server", "127.0.0.1", "--port", String(nginx.port), "--wsesslog", log, "--rate", String(p.sessionRate),
       "--duration", String(p.durationS), "--timeout", "15", "--grace", String(p.lifeS + 5)],
-    { dir: tmp.path, asan: false, tag: `ours-${rate}`, bin: ["taskset", "-c", "0"] },
+    { dir: tmp.path, asan: false, tag: `ours-${rate}`, bin: onClientCore },
   );
   const elapsedS = (Date.now() - t0) / 1000;
   const j = r.json;
@@ -132,7 +153,7 @@ async function measureHttperf(rate: number): Promise<Point> {
   const cpu0 = cpuSeconds(nginx.proc.pid!), t0 = Date.now();
   const runs = await Promise.all(
     Array.from({ length: procs }, () =>
-      run(["taskset", "-c", "0", "httperf", "--server", "127.0.0.1", "--port", String(nginx.port), "--wsesslog",
+      run([...onClientCore, "httperf", "--server", "127.0.0.1", "--port", String(nginx.port), "--wsesslog",
         `${perProc},0,${log}`, "--rate", String(p.sessionRate / procs), "--timeout", "15"]),
     ),
   );
@@ -193,13 +214,15 @@ async function ladder(rates: number[], measure: (r: number) => Promise<Point>): 
 }
 
 try {
-  console.log(`target ${TARGET_CONNS} open connections, ${REQS_PER_SESSION} requests/session, nginx on core 1, clients on core 0`);
+  console.log(`target ${TARGET_CONNS} open connections, ${REQS_PER_SESSION} requests/session, nginx on core 1, clients on core 0` +
+    (CLIENT_QUOTA === null ? "" : ` limited to ${CLIENT_QUOTA} of it per tool`));
   const oursPoints = await ladder(ours, measureLoadgen);
   if (!smoke && !oursPoints.some((p) => p.rate === 10000)) oursPoints.push(await measureAndLog(10000, measureLoadgen));
   const theirPoints = await ladder(theirs, measureHttperf);
   const best = (pts: Point[]) => pts.filter((p) => p.pass).sort((a, b) => b.rate - a.rate)[0];
   const summary = {
     targetConns: TARGET_CONNS,
+    clientQuota: CLIENT_QUOTA,
     loadgen: { best: best(oursPoints) ?? null, at10k: oursPoints.find((p) => p.rate === 10000) ?? null },
     httperf: { best: best(theirPoints) ?? null },
     points: [...oursPoints, ...theirPoints],
@@ -213,4 +236,5 @@ try {
 } finally {
   await nginx.stop();
   tmp.remove();
+  if (clientCgroup) rmdirSync(clientCgroup);
 }

@@ -18,7 +18,7 @@ export interface LoadgenSummary {
   cpu: { user_s: number; sys_s: number; pct: number };
   lateness_ms: { mean: number; p99: number; max: number };
   by_file: Record<string, FileCounts>;
-  verify?: { checked: number; mismatches: number };
+  verify?: { checked: number; mismatches: number; errors?: number }; // errors: not 200 (absent before loadgen counted them apart)
 }
 
 /** Sums per-file counts over clients. */

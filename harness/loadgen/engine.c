@@ -518,7 +518,9 @@ static void lg_reply_done(struct lg *g, struct lg_session *s, double now)
 	}
 	if (rq->mf) {
 		r->verify_checked++;
-		if (p->status != 200 || p->body_bytes != rq->mf->size || p->crc != rq->mf->crc32)
+		if (p->status != 200)
+			r->verify_errors++; /* the server declined: not the same finding as wrong bytes */
+		else if (p->body_bytes != rq->mf->size || p->crc != rq->mf->crc32)
 			r->verify_mismatches++;
 	}
 	lg_csv_row(g, s, k, p->status, now, "ok");

@@ -54,7 +54,7 @@ struct lg_result {
 	uint64_t conns_of_completed;                /* connections used by completed sessions */
 	struct st_rate reply_rate, session_rate;    /* per 5 s sample */
 	struct lg_file_stats by_file[LG_FILES];
-	uint64_t verify_checked, verify_mismatches;
+	uint64_t verify_checked, verify_mismatches, verify_errors; /* mismatches: 200 with wrong bytes; errors: not 200 */
 	double start_unix_ms;                       /* wall clock of the first scheduled start */
 	double duration_s;                          /* first scheduled start -> end of run */
 	double user_s, sys_s;                       /* CPU of this process during the run */

@@ -62,7 +62,8 @@ void rep_text(FILE *f, const struct rep_run *run)
 		st_hist_quantile(&r->lateness_us, 0.99) / 1e3, (double)r->lateness_us.max / 1e3);
 	fprintf(f, "Unfinished at deadline: sessions %llu requests %llu%s\n", (ull)r->sessions_unfinished,
 		(ull)r->unfinished_requests, r->interrupted ? " (interrupted)" : "");
-	fprintf(f, "Verify: checked %llu mismatches %llu\n", (ull)r->verify_checked, (ull)r->verify_mismatches);
+	fprintf(f, "Verify: checked %llu mismatches %llu errors %llu\n", (ull)r->verify_checked,
+		(ull)r->verify_mismatches, (ull)r->verify_errors);
 }
 
 static void rep_json_string(FILE *f, const char *s)
@@ -127,7 +128,7 @@ void rep_json(FILE *f, const struct rep_run *run)
 			first ? "" : ",", i / 9, i % 9, (ull)b->requests, (ull)b->replies, (ull)b->timeouts, (ull)b->bytes);
 		first = 0;
 	}
-	fprintf(f, "},\"verify\":{\"checked\":%llu,\"mismatches\":%llu}", (ull)r->verify_checked,
-		(ull)r->verify_mismatches);
+	fprintf(f, "},\"verify\":{\"checked\":%llu,\"mismatches\":%llu,\"errors\":%llu}", (ull)r->verify_checked,
+		(ull)r->verify_mismatches, (ull)r->verify_errors);
 	fprintf(f, ",\"interrupted\":%s}\n", r->interrupted ? "true" : "false");
 }

@@ -1,7 +1,7 @@
 // §3.4 verification of one point from its load generators' summaries, plus our check that the client was not the bottleneck.
 import { sumByFile, type LoadgenSummary } from "../lib/loadgen-summary.ts";
 
-export type Verdict = "pass" | "fail-timeouts" | "fail-bytes" | "invalid-client" | "server-failed";
+export type Verdict = "pass" | "fail-timeouts" | "fail-bytes" | "fail-errors" | "invalid-client" | "server-failed";
 
 /** The paper's thresholds (§3.4) and ours for the client, in one place. */
 export const RULES = {
@@ -40,7 +40,8 @@ export interface Verification {
 
 const pct = (a: number, b: number) => (b > 0 ? (100 * a) / b : 0);
 
-/** Verifies one point. `serverFailure` (start/crash/stop problems) wins over everything; then bytes, client, timeouts.
+/** Verifies one point. `serverFailure` (start/crash/stop problems) wins over everything; then wrong bytes, error
+ *  replies to files that exist (both seen only in a correctness run, which checks every reply), client, timeouts.
  *  `clientCores`: cores the generators share (emulated client hosts share one); their summed CPU is judged against it. */
 export function verifyPoint(clients: ClientResult[], serverFailure?: string, clientCores?: number): Verification {
   const reasons: string[] = [];
@@ -54,10 +55,15 @@ export function verifyPoint(clients: ClientResult[], serverFailure?: string, cli
   const totalTimo = Object.values(byFile).reduce((s, c) => s + c.timeouts, 0);
   const timeoutPct = pct(totalTimo, totalReq);
 
-  let bytesBad = false, clientBad = false, timeoutsBad = false;
+  let bytesBad = false, errorsBad = false, clientBad = false, timeoutsBad = false;
   for (const c of clients) {
     const v = c.summary.verify;
     if (v && v.mismatches > 0) { bytesBad = true; reasons.push(`${c.host}: ${v.mismatches} of ${v.checked} replies had wrong bytes`); }
+    if (v && (v.errors ?? 0) > 0) {
+      errorsBad = true;
+      const s = c.summary.status;
+      reasons.push(`${c.host}: ${v.errors} of ${v.checked} replies were HTTP errors (4xx ${s["4xx"] ?? 0}, 5xx ${s["5xx"] ?? 0})`);
+    }
   }
   for (const f of filePcts) {
     if (f.p > meanFile + RULES.fileAboveMeanPts) {
@@ -88,8 +94,8 @@ export function verifyPoint(clients: ClientResult[], serverFailure?: string, cli
     }
   }
   if (serverFailure) reasons.unshift(serverFailure);
-  const verdict: Verdict = serverFailure ? "server-failed" : bytesBad ? "fail-bytes" : clientBad ? "invalid-client"
-    : timeoutsBad ? "fail-timeouts" : "pass";
+  const verdict: Verdict = serverFailure ? "server-failed" : bytesBad ? "fail-bytes" : errorsBad ? "fail-errors"
+    : clientBad ? "invalid-client" : timeoutsBad ? "fail-timeouts" : "pass";
   return { verdict, reasons, timeoutPct, maxFileTimeoutPct: maxFile, meanFileTimeoutPct: meanFile, skippedFiles,
     clientCpuPct: clientCpu, latenessMs: lateness };
 }

@@ -16,10 +16,11 @@ const VERIFICATION: Record<string, string> = {
   pass: "passed",
   "fail-timeouts": "failed: timeouts (§3.4)",
   "fail-bytes": "failed: wrong bytes (§3.4)",
+  "fail-errors": "failed: error replies",
   "invalid-client": "invalid: client-bound",
   "server-failed": "server failed",
 };
-const FAILED_SHAPES = ["triangle-down", "diamond", "square", "cross"];
+const FAILED_SHAPES = ["triangle-down", "diamond", "triangle-up", "square", "cross"];
 
 function wrap(text: string, width = 115): string[] {
   const lines: string[] = [];

@@ -20,7 +20,7 @@ type NumberColumn = Exclude<(typeof POINT_COLUMNS)[number], TextColumn>;
 /** One measured point; a number the runner left empty is NaN. */
 export type Point = { [C in TextColumn]: string } & { [C in NumberColumn]: number };
 
-export const VERDICTS = ["pass", "fail-timeouts", "fail-bytes", "invalid-client", "server-failed"] as const;
+export const VERDICTS = ["pass", "fail-timeouts", "fail-bytes", "fail-errors", "invalid-client", "server-failed"] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 export const PROFILE_SECTIONS = ["vmlinux", "nic", "user", "libc", "other"] as const;

@@ -28,6 +28,7 @@ struct cache {
     int rootfd;
     uint32_t capacity, used, nbuckets;
     uint32_t lru_head, lru_tail; /* most and least recently released unpinned entries */
+    uint32_t free_head;          /* entries emptied by shed_one, linked through `chain` */
     struct cache_stats stats;
     /* then the buckets (entry index or NIL) and the entries, at offsets computed from `capacity` */
 };
@@ -89,7 +90,7 @@ struct cache *cache_init(void *mem, uint32_t capacity, int rootfd, const struct 
     c->rootfd = rootfd;
     c->capacity = capacity;
     c->nbuckets = bucket_count(capacity);
-    c->lru_head = c->lru_tail = NIL;
+    c->lru_head = c->lru_tail = c->free_head = NIL;
     for (uint32_t b = 0; b < c->nbuckets; b++)
         *bucket(c, b) = NIL;
     return c;
@@ -151,9 +152,15 @@ static void bucket_remove(struct cache *c, uint32_t i)
     *link = entry(c, i)->chain;
 }
 
-/* A free entry: a never-used one, else the least recently used unpinned one (its fd is closed). NIL if none. */
+/* A free entry: a shed or never-used one, else the least recently used unpinned one (its fd is closed). NIL if
+ * none. */
 static uint32_t take_slot(struct cache *c)
 {
+    if (c->free_head != NIL) {
+        uint32_t i = c->free_head;
+        c->free_head = entry(c, i)->chain;
+        return i;
+    }
     if (c->used < c->capacity)
         return c->used++;
     uint32_t i = c->lru_tail;
@@ -164,6 +171,35 @@ static uint32_t take_slot(struct cache *c)
     close(entry(c, i)->fd);
     c->stats.evictions++;
     return i;
+}
+
+/* Closes the least recently used unpinned entry and frees its slot, because the descriptor table is full: the
+ * table is shared with the connections and with opens in flight, which a cache sized to "what the connections
+ * leave" does not count (knot's workers open files while their threads wait). Returns 0 if everything is pinned. */
+static int shed_one(struct cache *c)
+{
+    lock(c);
+    uint32_t i = c->lru_tail;
+    if (i != NIL) {
+        lru_unlink(c, i);
+        bucket_remove(c, i);
+        close(entry(c, i)->fd);
+        entry(c, i)->fd = -1;
+        entry(c, i)->chain = c->free_head;
+        c->free_head = i;
+        c->stats.shed++;
+    }
+    unlock(c);
+    return i != NIL;
+}
+
+/* path_open, retried while the descriptor table is full (503) and the cache can give a descriptor back. */
+static int open_shedding(struct cache *c, const char *path, size_t len, int *fd, off_t *size)
+{
+    int status;
+    while ((status = path_open(c->rootfd, path, len, fd, size)) == 503 && shed_one(c))
+        ;
+    return status;
 }
 
 /* Pins entry i for the caller (called with the lock held). */
@@ -198,7 +234,7 @@ int cache_get(struct cache *c, const char *path, size_t len, struct cache_ref *r
 
     int fd;
     off_t size;
-    int status = path_open(c->rootfd, path, len, &fd, &size);
+    int status = open_shedding(c, path, len, &fd, &size);
     if (status)
         return status;
     ref->slot = -1;
@@ -265,9 +301,10 @@ void cache_close_all(struct cache *c)
 {
     lock(c);
     for (uint32_t i = 0; i < c->used; i++)
-        close(entry(c, i)->fd);
+        if (entry(c, i)->fd >= 0) /* shed entries' are closed already */
+            close(entry(c, i)->fd);
     c->used = 0;
-    c->lru_head = c->lru_tail = NIL;
+    c->lru_head = c->lru_tail = c->free_head = NIL;
     for (uint32_t b = 0; b < c->nbuckets; b++)
         *bucket(c, b) = NIL;
     unlock(c);

@@ -34,6 +34,7 @@ struct cache_ref {
 
 struct cache_stats {
     uint64_t hits, misses, evictions, uncached;
+    uint64_t shed; /* entries closed because an open met a full descriptor table (EMFILE/ENFILE) */
 };
 
 struct cache;
@@ -46,7 +47,8 @@ size_t cache_bytes(uint32_t capacity);
  * it is copied, so its functions and arg must be valid in every process that uses the cache. */
 struct cache *cache_init(void *mem, uint32_t capacity, int rootfd, const struct cache_lock_ops *lock);
 
-/* Looks up `path` (decoded, as in http_request), opening the file and formatting its header on a miss.
+/* Looks up `path` (decoded, as in http_request), opening the file and formatting its header on a miss. When the
+ * open finds the descriptor table full, unpinned entries are closed (shed) one by one and the open retried.
  * Returns 0 with *ref filled, or the HTTP error status from path_open (400/403/404/500/503). */
 int cache_get(struct cache *c, const char *path, size_t len, struct cache_ref *ref);
 

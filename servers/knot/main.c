@@ -119,6 +119,7 @@ static void print_stats(void)
     json_int(&j, "cache_misses", (long long)cs.misses);
     json_int(&j, "cache_evictions", (long long)cs.evictions);
     json_int(&j, "cache_uncached", (long long)cs.uncached);
+    json_int(&j, "cache_shed", (long long)cs.shed);
     if (knot.cfg.variant == KNOT_C) {
         struct content_stats ct;
         content_get_stats(&ct);

@@ -47,7 +47,7 @@ static void print_stats(Counters &c, SharedCache &files, double started) {
     std::string extra = "\"writer_jobs\":[";
     for (int i = 0; i < c.writers; i++) extra += (i ? "," : "") + std::to_string(c.writer_jobs[i].load());
     extra += "],\"cache_hits\":" + std::to_string(cs.hits) + ",\"cache_misses\":" + std::to_string(cs.misses) +
-             ",\"cache_evictions\":" + std::to_string(cs.evictions);
+             ",\"cache_evictions\":" + std::to_string(cs.evictions) + ",\"cache_shed\":" + std::to_string(cs.shed);
     stats_print("watpipe", &s, stats_now() - started, extra.c_str());
 }
 

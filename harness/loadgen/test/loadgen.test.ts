@@ -1,6 +1,6 @@
 // Black-box tests of the load generator (ASan+UBSan build) against a scriptable loopback server and nginx.
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -202,13 +202,14 @@ test("a malformed session log is refused with file:line and a non-zero exit", as
   assert.match(usage.stderr, /exactly one of --sessions and --duration/);
 });
 
-test("--verify checks every body against the manifest and catches a corrupted file (nginx)", async () => {
+test("--verify checks every body against the manifest: a corrupted file is a mismatch, a missing one an error (nginx)", async () => {
   const root = join(tmp.path, "root");
   buildFileSet({ root, dirs: 1 });
   const victim = join(root, filePath(0, 2, 3));
   const bytes = readFileSync(victim);
   bytes[bytes.length >> 1] ^= 0xff; // same size, different contents
   writeFileSync(victim, bytes);
+  rmSync(join(root, filePath(0, 1, 4))); // in the manifest, so checked: nginx answers 404
   const nginxDir = tempDir("loadgen-nginx-");
   const nginx = await startNginx({ dir: nginxDir.path, root });
   try {
@@ -216,10 +217,10 @@ test("--verify checks every body against the manifest and catches a corrupted fi
     const path = writeLog(tmp.path, "verify.wsesslog", log);
     const r = await runLoadgen(["--server", "127.0.0.1", "--port", String(nginx.port), "--wsesslog", path, "--rate", "20", "--sessions", "2", "--verify", root], { dir: tmp.path, tag: "verify" });
     assert.is(r.code, 0, r.stderr);
-    assert.equal(r.json.verify, { checked: 72, mismatches: 2 });
+    assert.equal(r.json.verify, { checked: 72, mismatches: 2, errors: 2 });
     assert.is(r.json.replies, 74);
-    assert.is(r.json.status["4xx"], 2);
-    assert.match(r.stdout, /^Verify: checked 72 mismatches 2$/m);
+    assert.is(r.json.status["4xx"], 4);
+    assert.match(r.stdout, /^Verify: checked 72 mismatches 2 errors 2$/m);
   } finally {
     await nginx.stop();
     nginxDir.remove();

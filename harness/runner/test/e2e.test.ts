@@ -15,7 +15,7 @@ import { loadConfig } from "../../../env/lib/testbed.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const CLI = join(REPO, "harness/runner/cli.ts");
-const VERDICTS = ["pass", "fail-timeouts", "fail-bytes", "invalid-client", "server-failed"];
+const VERDICTS = ["pass", "fail-timeouts", "fail-bytes", "fail-errors", "invalid-client", "server-failed"];
 
 /** Figure 7's first two configurations whose server binary has been built. */
 function twoConfigurations(): string[] {

@@ -53,8 +53,12 @@ test("a client host with a disproportionate share of timeouts fails", () => {
   assert.match(v.reasons.join(), "c3 timeouts");
 });
 
-test("wrong bytes → fail-bytes; a saturated or late client → invalid-client; server failure wins", () => {
+test("wrong bytes → fail-bytes; error replies → fail-errors; a saturated or late client → invalid-client; server failure wins", () => {
   assert.is(verifyPoint([client("c1", 100, () => 0, { verify: { checked: 50, mismatches: 1 } })]).verdict, "fail-bytes");
+  const declined = verifyPoint([client("c1", 100, () => 0, { verify: { checked: 50, mismatches: 0, errors: 3 }, status: { "2xx": 47, "5xx": 3 } })]);
+  assert.is(declined.verdict, "fail-errors");
+  assert.equal(declined.reasons, ["c1: 3 of 50 replies were HTTP errors (4xx 0, 5xx 3)"]);
+  assert.is(verifyPoint([client("c1", 100, () => 0, { verify: { checked: 50, mismatches: 1, errors: 3 } })]).verdict, "fail-bytes");
   assert.is(verifyPoint([client("c1", 100, () => 0, { verify: { checked: 50, mismatches: 0 } })]).verdict, "pass");
   assert.is(verifyPoint([client("c1", 100, () => 0, { cpu: { user_s: 9, sys_s: 1, pct: 97 } })]).verdict, "invalid-client");
   assert.is(verifyPoint([client("c1", 100, () => 0, { lateness_ms: { mean: 400, p99: 900, max: 2000 } })]).verdict, "invalid-client");

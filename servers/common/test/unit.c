@@ -1,8 +1,10 @@
 /* Unit tests of the common core (cache, HTTP parser, path checks), run under ASan+UBSan by common.test.ts. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -154,6 +156,50 @@ static void test_path(void)
     CHECK(path_check("/a\0b", 4) == 400);
 }
 
+/* A full descriptor table: a miss closes the least recently used unpinned entry and retries its open; with every
+ * entry pinned the miss is a 503. The table is filled with dups under a lowered soft limit. */
+static void test_cache_shed(int rootfd)
+{
+    static char mem[1 << 16];
+    CHECK(cache_bytes(4) <= sizeof mem);
+    struct cache *c = cache_init(mem, 4, rootfd, NULL);
+    struct cache_ref a, b, e = { .fd = -1, .slot = -1 }, x = e; /* released below even if a CHECK failed */
+    struct cache_stats st;
+    CHECK(cache_get(c, "/a", 2, &a) == 0 && cache_get(c, "/b", 2, &b) == 0);
+    int afd = a.fd;
+    cache_release(c, &a); /* least recently used */
+    cache_release(c, &b);
+
+    struct rlimit old, low;
+    CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0);
+    int lowest_free = dup(0);
+    close(lowest_free);
+    low = (struct rlimit){ .rlim_cur = (rlim_t)lowest_free + 8, .rlim_max = old.rlim_max };
+    CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+    int fillers[8], n = 0, fd;
+    while (n < 8 && (fd = dup(0)) >= 0)
+        fillers[n++] = fd;
+    CHECK(dup(0) == -1 && errno == EMFILE);
+
+    /* /a is shed: its descriptor number, the only free one, is the one /c.html gets */
+    CHECK(cache_get(c, "/c.html", 7, &e) == 0 && e.slot >= 0 && e.size == 5 && e.fd == afd);
+    cache_get_stats(c, &st);
+    CHECK(st.shed == 1 && st.evictions == 0);
+    CHECK(cache_get(c, "/b", 2, &b) == 0);   /* a hit: no descriptor needed */
+    CHECK(cache_get(c, "/a", 2, &x) == 503); /* /b and /c.html pinned: nothing to shed */
+    cache_get_stats(c, &st);
+    CHECK(st.shed == 1 && st.hits == 1);
+
+    while (n > 0)
+        close(fillers[--n]);
+    CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
+    CHECK(cache_get(c, "/a", 2, &x) == 0 && x.slot >= 0 && x.size == 10);
+    cache_release(c, &x);
+    cache_release(c, &b);
+    cache_release(c, &e);
+    cache_close_all(c);
+}
+
 int main(void)
 {
     if (!mkdtemp(root)) {
@@ -166,6 +212,7 @@ int main(void)
     int rootfd = path_open_root(root);
     test_hash();
     test_cache(rootfd);
+    test_cache_shed(rootfd);
     test_parser();
     test_path();
     close(rootfd);
