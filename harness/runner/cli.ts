@@ -131,6 +131,8 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
     const pageCache = await session.prepareCache(); // again on a resume: the testbed (and its cgroups) are new
     const disk = await session.bed.scaleDisk(k);
     const git = await gitFacts();
+    // A resumed run's points may come from several commits: each start or resume is recorded with the points before it.
+    const segment = { started: new Date().toISOString(), ...git, points_before: results.donePoints().size };
     results.writeRun({
       ...(previous ?? {}), run_id: id, status: "running", profile: profile.name, profile_settings: profile, k,
       calibration: cal ?? "uncalibrated", ...git, ...meta, points: points.length, warnings,
@@ -141,7 +143,8 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
         loadgens_per_client: so.loadgensPerClient, mean_requests_per_session: session.workload.meanRequestsPerSession,
         sessions: session.workload.sessions },
       page_cache: pageCache,
-      started: previous?.started ?? new Date().toISOString(),
+      started: previous?.started ?? segment.started,
+      segments: [...((previous?.segments as unknown[] | undefined) ?? []), segment],
     });
     log(`run ${id}: ${points.length} points, k = ${k}, results in ${results.dir}`);
     const env = session.pointEnv(id, k);
