@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "http.h"
-#include "path.h"
 
 #define NIL UINT32_MAX
 
@@ -28,7 +27,7 @@ struct cache {
     int rootfd;
     uint32_t capacity, used, nbuckets;
     uint32_t lru_head, lru_tail; /* most and least recently released unpinned entries */
-    uint32_t free_head;          /* entries emptied by shed_one, linked through `chain` */
+    uint32_t free_head;          /* entries emptied by cache_shed, linked through `chain` */
     struct cache_stats stats;
     /* then the buckets (entry index or NIL) and the entries, at offsets computed from `capacity` */
 };
@@ -173,10 +172,7 @@ static uint32_t take_slot(struct cache *c)
     return i;
 }
 
-/* Closes the least recently used unpinned entry and frees its slot, because the descriptor table is full: the
- * table is shared with the connections and with opens in flight, which a cache sized to "what the connections
- * leave" does not count (knot's workers open files while their threads wait). Returns 0 if everything is pinned. */
-static int shed_one(struct cache *c)
+int cache_shed(struct cache *c)
 {
     lock(c);
     uint32_t i = c->lru_tail;
@@ -191,15 +187,6 @@ static int shed_one(struct cache *c)
     }
     unlock(c);
     return i != NIL;
-}
-
-/* path_open, retried while the descriptor table is full (503) and the cache can give a descriptor back. */
-static int open_shedding(struct cache *c, const char *path, size_t len, int *fd, off_t *size)
-{
-    int status;
-    while ((status = path_open(c->rootfd, path, len, fd, size)) == 503 && shed_one(c))
-        ;
-    return status;
 }
 
 /* Pins entry i for the caller (called with the lock held). */
@@ -234,7 +221,7 @@ int cache_get(struct cache *c, const char *path, size_t len, struct cache_ref *r
 
     int fd;
     off_t size;
-    int status = open_shedding(c, path, len, &fd, &size);
+    int status = cache_open(c, c->rootfd, path, len, &fd, &size);
     if (status)
         return status;
     ref->slot = -1;

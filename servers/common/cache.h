@@ -52,6 +52,17 @@ struct cache *cache_init(void *mem, uint32_t capacity, int rootfd, const struct 
  * Returns 0 with *ref filled, or the HTTP error status from path_open (400/403/404/500/503). */
 int cache_get(struct cache *c, const char *path, size_t len, struct cache_ref *ref);
 
+/* The open of a miss: path_open under rootfd, retried while the descriptor table is full (503) and cache_shed can
+ * give a descriptor back. In its own object file (cache_open.c) so that a server can intercept it: knot links with
+ * -Wl,--wrap=cache_open and runs the whole loop on a worker thread. */
+int cache_open(struct cache *c, int rootfd, const char *path, size_t len, int *fd, off_t *size);
+
+/* Closes the least recently used unpinned entry and frees its slot, because the descriptor table is full: the
+ * table is shared with the connections and with opens in flight, which a cache sized to "what the connections
+ * leave" does not count (knot's workers open files while their threads wait). Returns 0 if everything is pinned.
+ * Takes the cache's lock. */
+int cache_shed(struct cache *c);
+
 /* Unpins the file of a ref obtained from cache_get (closes it if it was not cached). */
 void cache_release(struct cache *c, struct cache_ref *ref);
 

@@ -1,6 +1,7 @@
 /* knot: the thread-per-connection web server of the paper's §4 (knot-c, knot-nb, knot-b) on the Capriccio-like
  * runtime in runtime/. */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,7 +178,12 @@ static void print_ready(int port)
     cli_print_ready("knot", port, &j);
 }
 
-/* The shared cache of open files and headers, sized to the descriptors the T connections leave free. */
+static pthread_mutex_t cache_mutex = PTHREAD_MUTEX_INITIALIZER;
+static void cache_mutex_lock(void *arg) { pthread_mutex_lock(arg); }
+static void cache_mutex_unlock(void *arg) { pthread_mutex_unlock(arg); }
+
+/* The shared cache of open files and headers, sized to the descriptors the T connections leave free. Locked:
+ * besides the scheduler thread, a worker sheds entries when an open finds the descriptor table full. */
 static void open_file_cache(void)
 {
     long nofile = net_raise_nofile();
@@ -193,7 +199,8 @@ static void open_file_cache(void)
     void *mem = malloc(cache_bytes((uint32_t)knot.cfg.cache_fds));
     if (!mem)
         die("malloc(cache)");
-    knot.cache = cache_init(mem, (uint32_t)knot.cfg.cache_fds, rootfd, NULL);
+    struct cache_lock_ops lock = { cache_mutex_lock, cache_mutex_unlock, &cache_mutex };
+    knot.cache = cache_init(mem, (uint32_t)knot.cfg.cache_fds, rootfd, &lock);
 }
 
 int main(int argc, char **argv)
