@@ -104,6 +104,20 @@ static void hr_body(struct hr_parser *p, const char *data, size_t n)
 	p->body_bytes += n;
 }
 
+uint64_t hr_skippable(const struct hr_parser *p)
+{
+	return p->state == R_BODY && !p->want_crc ? p->body_left : 0;
+}
+
+enum hr_result hr_skip(struct hr_parser *p, uint64_t n)
+{
+	p->body_bytes += n;
+	if ((p->body_left -= n) > 0)
+		return HR_MORE;
+	p->state = R_DONE;
+	return HR_DONE;
+}
+
 enum hr_result hr_feed(struct hr_parser *p, const char *data, size_t len, size_t *used)
 {
 	static const char version[] = "HTTP/1.";

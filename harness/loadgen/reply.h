@@ -33,6 +33,11 @@ void hr_start(struct hr_parser *p, int is_head, int want_crc);
 enum hr_result hr_feed(struct hr_parser *p, const char *data, size_t len, size_t *used);
 /* The peer closed: HR_DONE if this ends a body delimited by the close, HR_MORE if nothing of a reply had come. */
 enum hr_result hr_eof(struct hr_parser *p);
+/* Bytes of a Content-Length body still expected that nothing needs to see (no CRC is wanted): the caller may
+ * discard up to that many from the socket without copying them (recv with MSG_TRUNC) and count them with hr_skip. */
+uint64_t hr_skippable(const struct hr_parser *p);
+/* Counts n ≤ hr_skippable(p) body bytes discarded unread; HR_DONE when they end the body. */
+enum hr_result hr_skip(struct hr_parser *p, uint64_t n);
 /* Whether any byte of the current reply has been consumed. */
 static inline int hr_started(const struct hr_parser *p) { return p->header_bytes > 0; }
 

@@ -82,6 +82,16 @@ static void test_reply(void)
 	size_t used;
 	CHECK(hr_feed(&q, "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc", 42, &used) == HR_MORE);
 	CHECK(hr_eof(&q) == HR_ERROR);
+	/* The rest of a body may be skipped unread, unless its CRC is wanted; never more than the body. */
+	hr_start(&q, 0, 0);
+	CHECK(hr_skippable(&q) == 0); /* still in the header */
+	CHECK(hr_feed(&q, "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc", 41, &used) == HR_MORE);
+	CHECK(hr_skippable(&q) == 6);
+	CHECK(hr_skip(&q, 4) == HR_MORE && hr_skippable(&q) == 2);
+	CHECK(hr_skip(&q, 2) == HR_DONE && q.body_bytes == 9 && hr_skippable(&q) == 0);
+	hr_start(&q, 0, 1);
+	CHECK(hr_feed(&q, "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc", 41, &used) == HR_MORE);
+	CHECK(hr_skippable(&q) == 0);
 }
 
 /* Random bytes in random chunks, and mutations of a valid reply: the parser must never misbehave (ASan watches). */
