@@ -42,7 +42,8 @@ const ours = rates(opt("rates", smoke ? "1000" : "4000,6000,8000,10000,12000,140
 const theirs = rates(opt("httperf-rates", smoke ? "500" : "2000,4000,6000,8000,10000,12000,14000,16000,20000,24000,28000"));
 const out = opt("out", "");
 const REFINE = Number(opt("refine", smoke ? "0" : "2"));
-const CLIENT_QUOTA = opt("client-quota", "") === "" ? null : Number(opt("client-quota", ""));
+const quotaOpt = opt("client-quota", "");
+const CLIENT_QUOTA = quotaOpt === "" ? null : Number(quotaOpt);
 if (CLIENT_QUOTA !== null && !(CLIENT_QUOTA > 0 && CLIENT_QUOTA <= 1)) throw new Error("--client-quota: expected a share of one core in (0, 1]");
 
 interface Point {
