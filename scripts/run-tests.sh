@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every uvu test file of the project (or those matching $TESTS), then the servers' short fuzz run,
-# and ends with one plain "N passed, N failed" line that CI can read.
+# Runs every uvu test file of the project (or those matching $TESTS), then the TypeScript type check and the
+# servers' short fuzz run, and ends with one plain "N passed, N failed" line that CI can read.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 pattern=${TESTS:-'(env|harness|servers|notebooks)/.*\.test\.ts$'}
@@ -17,6 +17,8 @@ failed=$((total - passed - skipped))
 if [ "$uvu_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi   # a file that failed to load counts as a failure
 
 if [ -z "${TESTS:-}" ]; then
+  # tsx runs TypeScript without checking types; the checker catches what no test exercises.
+  if node node_modules/typescript/bin/tsc --noEmit -p .; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
   # The request path's fuzz target runs briefly on every test run (longer with `make fuzz`).
   if make -s -C servers fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 fi

@@ -190,7 +190,7 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
   let perfRan = false;
   const perfData = join(env.scratch, "perf.data");
   try {
-    let srv;
+    let srv: Awaited<ReturnType<typeof startServer>>;
     try {
       srv = await startServer(env, cfg, rawDir, st);
     } catch (e) {

@@ -13,7 +13,7 @@ import { writeAtomic } from "./results.ts";
 import { runPoint, type PointEnv, type Workload, type PointRun, type PointOutcome } from "./point.ts";
 import { MAX_K, checkK } from "./scale.ts";
 import { AXIS_TOP } from "./experiments.ts";
-import { prepareCache } from "./cache.ts";
+import { pageCache } from "./cache.ts";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -116,7 +116,8 @@ export interface Session {
   workload: ReturnType<typeof prepareWorkload>;
   pointEnv: (runId: string, k: number) => PointEnv;
   executor: (env: PointEnv) => (r: PointRun) => Promise<PointOutcome>;
-  /** brings the page cache to the run's starting state (or records that it was left as found) */
+  /** brings the page cache to the run's starting state (or records that it was left as found); from then on each
+   *  point starts by topping it up when it has fallen well below that state (cache.ts) */
   prepareCache: () => Promise<Record<string, unknown>>;
   close: () => Promise<void>;
 }
@@ -147,7 +148,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   const loadgen = join(REPO, "harness/loadgen/loadgen");
   if (!existsSync(loadgen)) throw new Error(`${loadgen} is missing: make -C harness/loadgen`);
   const unlock = lockTestbed(bed);
-  let workload;
+  let workload: ReturnType<typeof prepareWorkload>;
   try {
     workload = prepareWorkload(o, bed.clientHosts.length * o.loadgensPerClient);
     o.log(`testbed ${bed.kind} (${bed.cfg.source}): ${await bed.up(o.log)}`);
@@ -159,15 +160,19 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   const scratch = join(o.dataDir, "scratch", String(process.pid));
   mkdirSync(scratch, { recursive: true });
   const sourceIndex = indexSources(REPO, "servers");
+  const cache = o.prewarm ? pageCache(bed, workload.root, o.dirs, scratch, o.log) : null;
   return {
     bed, workload,
     pointEnv: (runId, k) => ({
       bed, k: checkK(k), runId, binDir: join(REPO, "servers/bin"), loadgen, workload, loadgensPerClient: o.loadgensPerClient,
       scratch, sourceIndex, keepPerf: o.keepPerf, log: o.log,
     }),
-    executor: (env) => (r) => runPoint(env, r),
-    prepareCache: async () => (o.prewarm ? prepareCache(bed, workload.root, o.dirs, scratch, o.log)
-      : { state: "left as found (--no-prewarm)" }),
+    executor: (env) => async (r) => {
+      const topUp = await cache?.topUp(env.k);
+      if (topUp) writeFileSync(join(r.rawDir, "page-cache-top-up.json"), JSON.stringify(topUp) + "\n");
+      return runPoint(env, r);
+    },
+    prepareCache: async () => (cache ? cache.prepare() : { state: "left as found (--no-prewarm)" }),
     close: async () => {
       await stopAll();
       try {

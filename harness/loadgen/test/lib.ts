@@ -224,7 +224,7 @@ http {
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
     const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, "127.0.0.1", () => (s.destroy(), r(true)));
+      const s: net.Socket = net.connect(port, "127.0.0.1", () => (s.destroy(), r(true)));
       s.on("error", () => r(false));
     });
     if (ok) break;

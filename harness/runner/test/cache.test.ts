@@ -1,7 +1,7 @@
-// Tests the run's starting page-cache state: files ordered by request probability, filled up to a byte budget.
+// Tests the run's page-cache state: files ordered by request probability, filled up to a byte budget, topped up below a share.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { popularityOrder, warmSet } from "../cache.ts";
+import { TOP_UP_SHARE, needsTopUp, popularityOrder, warmSet } from "../cache.ts";
 import { fileSize } from "../../workload/specweb.ts";
 
 test("the most requested file is the first directory's class1_4; probabilities sum to 1", () => {
@@ -20,6 +20,16 @@ test("the warm set fits its budget and prefers popular files", () => {
   assert.ok(set.includes("dir00000/class1_4"));
   assert.not.ok(set.includes("dir00679/class3_8"));
   assert.is(warmSet(2, Infinity).length, 72);
+});
+
+test("a point tops the cache up only when it fell below the share of the warmed bytes, and only when both are known", () => {
+  const warmed = 1_865_576_448; // what the default testbed's warm-up left (calibration of 2026-11-26)
+  assert.ok(needsTopUp(1.5 * 2 ** 30, warmed), "knot-c's squeeze leaves 1.5 GiB: read again");
+  assert.not.ok(needsTopUp(warmed, warmed));
+  assert.not.ok(needsTopUp(Math.ceil(TOP_UP_SHARE * warmed), warmed));
+  assert.ok(needsTopUp(Math.floor(TOP_UP_SHARE * warmed) - 1, warmed));
+  assert.not.ok(needsTopUp(null, warmed), "no cgroup stats (loopback testbed)");
+  assert.not.ok(needsTopUp(0, null), "never warmed (--no-prewarm)");
 });
 
 test.run();
