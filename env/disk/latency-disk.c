@@ -615,7 +615,10 @@ int main(int argc, char **argv)
     int listener = control_listen(control);
     if (disk.timer < 0 || listener < 0)
         die(disk.timer < 0 ? "timerfd_create" : "listen", control);
-    dev = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+    /* Non-blocking: a request ppoll saw can be withdrawn before the read (its reader killed while it was still
+     * pending), and a blocking read would then sleep with answered-later reads in the delay queue, whose readers
+     * (a killed server's threads) wait for them uninterruptibly: nothing would end until another request came. */
+    dev = open("/dev/fuse", O_RDWR | O_CLOEXEC | O_NONBLOCK);
     if (dev < 0)
         die("open", "/dev/fuse");
     char opts[160];
@@ -640,7 +643,7 @@ int main(int argc, char **argv)
         if (fds[0].revents) {
             ssize_t n = read(dev, msg, sizeof msg);
             if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == ENOENT))
-                continue; /* ENOENT: the request was interrupted before we read it */
+                continue; /* EAGAIN, ENOENT: the request was withdrawn or interrupted before we read it */
             if (n < (ssize_t)sizeof(struct fuse_in_header))
                 break; /* ENODEV: unmounted */
             handle(msg);
