@@ -3,6 +3,7 @@
 SHELL := /bin/bash
 PROFILE ?= quick
 RESULTS ?= results/reference
+FIGURES ?= paper-figures
 TSX := node --import tsx
 UVU := $(TSX) node_modules/uvu/bin.js
 
@@ -49,7 +50,7 @@ replicate: build
 	@echo "replicate: figures, Table 1 and the claims report of run $(RUN_ID) are in results/$(RUN_ID)/figures/"
 
 figures: setup
-	@$(TSX) notebooks/run-notebooks.ts --results $(RESULTS)
+	@$(TSX) notebooks/run-notebooks.ts --results $(RESULTS) --out $(FIGURES)
 
 clean:
 	@$(MAKE) -s -C servers clean
