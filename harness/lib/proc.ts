@@ -1,6 +1,6 @@
 // Background processes the harness starts: tracked by PID so that a stop, an error or Ctrl-C ends exactly them.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, type WriteStream } from "node:fs";
+import { createWriteStream, readdirSync, readFileSync, type WriteStream } from "node:fs";
 import { createInterface } from "node:readline";
 
 export interface Proc {
@@ -61,16 +61,42 @@ export function signal(p: Proc, sig: NodeJS.Signals): void {
   try { process.kill(-p.pid, sig); } catch { /* already exited */ }
 }
 
-/** SIGTERM, then SIGKILL after graceMs; resolves with how it ended and whether it needed the SIGKILL. */
-export async function stop(p: Proc, graceMs = 5000): Promise<{ status: number | string; killed: boolean }> {
+/** p's value, or "timeout" after ms; the timer is cleared either way, and holds the event loop while it runs. */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What the threads of a process wait on in the kernel ("D request_wait_answer ×13"), for an error message. */
+function kernelWaits(pid: number): string {
+  const seen = new Map<string, number>();
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      const state = readFileSync(`/proc/${pid}/task/${t}/stat`, "utf8").split(") ")[1]?.split(" ")[0] ?? "?";
+      const key = `${state} ${readFileSync(`/proc/${pid}/task/${t}/wchan`, "utf8") || "-"}`;
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
+  } catch { /* gone meanwhile */ }
+  return [...seen].map(([k, n]) => `${k} ×${n}`).join(", ") || "unknown";
+}
+
+/** SIGTERM, then SIGKILL after graceMs; resolves with how it ended and whether it needed the SIGKILL. A process
+ *  still there killWaitMs after SIGKILL is stuck in the kernel (a thread in uninterruptible sleep): that throws,
+ *  rather than hang the run, naming what its threads wait on. */
+export async function stop(p: Proc, graceMs = 5000, killWaitMs = 60_000): Promise<{ status: number | string; killed: boolean }> {
   if (p.exitStatus !== null) return { status: p.exitStatus, killed: false };
   signal(p, "SIGTERM");
-  const timer = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), graceMs).unref());
-  if ((await Promise.race([p.exited, timer])) === "timeout") {
-    signal(p, "SIGKILL");
-    return { status: await p.exited, killed: true };
+  if ((await within(p.exited, graceMs)) !== "timeout") return { status: p.exitStatus!, killed: false };
+  signal(p, "SIGKILL");
+  const status = await within(p.exited, killWaitMs);
+  if (status === "timeout") {
+    throw new Error(`${p.name} (pid ${p.pid}) did not exit ${killWaitMs / 1000} s after SIGKILL; its threads wait in the kernel: ${kernelWaits(p.pid)}`);
   }
-  return { status: p.exitStatus!, killed: false };
+  return { status, killed: true };
 }
 
 /** Ends every process still running (Ctrl-C, error paths). */

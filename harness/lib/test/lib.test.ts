@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { windowStats, percentile } from "../window.ts";
 import { parseVmstat, vmstatInterval, coreTimes, treeCounters } from "../procfs.ts";
+import { start, stop, type Proc } from "../proc.ts";
 
 const CSV = `start_ms,session,uri,size_class,status,bytes,connect_ms,response_ms,transfer_ms,outcome
 500.0,1,"/dir00000/class1_4",class1_4,200,5120,1.0,2.0,1.0,ok
@@ -59,6 +60,22 @@ test("/proc readers: a core's times and this process's counters", () => {
   assert.is(coreTimes(7, "cpu0 1 1 1 1 1 1 1 1\n"), null);
   const me = treeCounters(process.pid);
   assert.ok(me.tids.includes(process.pid) && me.ctxSwitches > 0);
+});
+
+test("stop: SIGTERM, then SIGKILL; a process that outlives SIGKILL is an error, not a hang", async () => {
+  const polite = start("sleep", ["sleep", "30"]);
+  assert.equal(await stop(polite, 2000), { status: "SIGTERM", killed: false });
+  const stubborn = start("stubborn", ["sh", "-c", 'trap "" TERM; echo ready; sleep 30 & wait']);
+  await new Promise<void>((r) => stubborn.onLine(() => r()));
+  assert.equal(await stop(stubborn, 200), { status: "SIGKILL", killed: true });
+  // A process stuck in the kernel never reports its exit: stand-in with an exit that never comes.
+  const stuck = { name: "stuck", pid: 2 ** 22 + 1, exitStatus: null, exited: new Promise(() => {}) } as unknown as Proc;
+  try {
+    await stop(stuck, 10, 50);
+    assert.unreachable("stop returned for a process that never exited");
+  } catch (e) {
+    assert.match((e as Error).message, /stuck \(pid 4194305\) did not exit 0\.05 s after SIGKILL/);
+  }
 });
 
 test.run();
