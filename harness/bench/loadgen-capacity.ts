@@ -26,6 +26,7 @@ import { formatSessionLog, type LogSession } from "../workload/wsesslog.ts";
 import { controllerMounts } from "../../env/lib/cgroups.ts";
 import { loadConfig } from "../../env/lib/config.ts";
 import { build, runLoadgen, startNginx, tempDir } from "../loadgen/test/lib.ts";
+import { statFields } from "../lib/procfs.ts";
 
 const opt = (name: string, dflt: string) => {
   const i = argv.indexOf(`--${name}`);
@@ -84,7 +85,7 @@ function quotaCgroup(share: number): string {
 
 /** CPU seconds used so far by a process (utime + stime from /proc). */
 function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  const fields = statFields(readFileSync(`/proc/${pid}/stat`, "utf8"));
   return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks; USER_HZ is 100 on Linux
 }
 

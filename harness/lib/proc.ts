@@ -1,7 +1,8 @@
 // Background processes the harness starts: tracked by PID so that a stop, an error or Ctrl-C ends exactly them.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, readdirSync, readFileSync, type WriteStream } from "node:fs";
+import { createWriteStream, type WriteStream } from "node:fs";
 import { createInterface } from "node:readline";
+import { kernelWaits } from "./procfs.ts";
 
 export interface Proc {
   name: string;
@@ -69,19 +70,6 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** What the threads of a process wait on in the kernel ("D request_wait_answer ×13"), for an error message. */
-function kernelWaits(pid: number): string {
-  const seen = new Map<string, number>();
-  try {
-    for (const t of readdirSync(`/proc/${pid}/task`)) {
-      const state = readFileSync(`/proc/${pid}/task/${t}/stat`, "utf8").split(") ")[1]?.split(" ")[0] ?? "?";
-      const key = `${state} ${readFileSync(`/proc/${pid}/task/${t}/wchan`, "utf8") || "-"}`;
-      seen.set(key, (seen.get(key) ?? 0) + 1);
-    }
-  } catch { /* gone meanwhile */ }
-  return [...seen].map(([k, n]) => `${k} ×${n}`).join(", ") || "unknown";
 }
 
 /** SIGTERM, then SIGKILL after graceMs; resolves with how it ended and whether it needed the SIGKILL. A process

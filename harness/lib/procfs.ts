@@ -1,4 +1,4 @@
-// Reads what the harness measures from /proc: vmstat lines, a process tree's context switches and CPU time, a core's times.
+// Reads what the harness measures from /proc: vmstat lines, a process tree's context switches and CPU time, a core's times, what a process's threads wait on.
 import { readFileSync, readdirSync } from "node:fs";
 
 export interface VmstatSample { r: number; b: number; cache_kb: number; cs: number; us: number; sy: number; id: number; wa: number; st: number }
@@ -25,14 +25,32 @@ export function vmstatInterval(samples: VmstatSample[]): VmstatSample[] {
 
 export const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
+/** The fields of a /proc/<pid>/stat line after the command name (which may hold spaces and parentheses): [0] is
+ *  the state, [1] the parent PID, [11] and [12] utime and stime (the man page's fields 3, 4, 14, 15). */
+export function statFields(raw: string): string[] {
+  return raw.slice(raw.lastIndexOf(")") + 2).split(" ");
+}
+
+/** What the threads of a process wait on in the kernel ("D request_wait_answer ×13"), for an error message. */
+export function kernelWaits(pid: number): string {
+  const seen = new Map<string, number>();
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      const state = statFields(readFileSync(`/proc/${pid}/task/${t}/stat`, "utf8"))[0];
+      const key = `${state} ${readFileSync(`/proc/${pid}/task/${t}/wchan`, "utf8") || "-"}`;
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
+  } catch { /* gone meanwhile */ }
+  return [...seen].map(([k, n]) => `${k} ×${n}`).join(", ") || "unknown";
+}
+
 /** PIDs of pid and all its descendants (every process of a multi-process server), from /proc/<pid>/stat. */
 export function processTree(pid: number): number[] {
   const parent = new Map<number, number[]>();
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const ppid = Number(statFields(readFileSync(`/proc/${d}/stat`, "utf8"))[1]);
       const kids = parent.get(ppid) ?? [];
       kids.push(Number(d));
       parent.set(ppid, kids);
@@ -57,8 +75,7 @@ export function treeCounters(pid: number): TreeCounters {
         const status = readFileSync(`/proc/${p}/task/${t}/status`, "utf8");
         for (const m of status.matchAll(/^(?:voluntary|nonvoluntary)_ctxt_switches:\s+(\d+)/gm)) ctx += Number(m[1]);
       }
-      const raw = readFileSync(`/proc/${p}/stat`, "utf8");
-      const stat = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
+      const stat = statFields(readFileSync(`/proc/${p}/stat`, "utf8"));
       ticks += Number(stat[11]) + Number(stat[12]); // utime, stime (fields 14, 15)
     } catch { /* exited meanwhile */ }
   }

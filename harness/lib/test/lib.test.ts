@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { windowStats, percentile } from "../window.ts";
-import { parseVmstat, vmstatInterval, coreTimes, treeCounters } from "../procfs.ts";
+import { parseVmstat, vmstatInterval, coreTimes, treeCounters, statFields, kernelWaits } from "../procfs.ts";
 import { start, stop, type Proc } from "../proc.ts";
 
 const CSV = `start_ms,session,uri,size_class,status,bytes,connect_ms,response_ms,transfer_ms,outcome
@@ -60,6 +60,16 @@ test("/proc readers: a core's times and this process's counters", () => {
   assert.is(coreTimes(7, "cpu0 1 1 1 1 1 1 1 1\n"), null);
   const me = treeCounters(process.pid);
   assert.ok(me.tids.includes(process.pid) && me.ctxSwitches > 0);
+});
+
+test("/proc/<pid>/stat fields start after the command name, whatever it holds; a process's threads' kernel waits", () => {
+  const line = "4242 (we) ird (name)) S 1 4242 4242 0 -1 4194560 100 0 0 0 7 3 0 0 20 0 1 0";
+  const f = statFields(line);
+  assert.is(f[0], "S");
+  assert.is(f[1], "1");
+  assert.is(Number(f[11]) + Number(f[12]), 10);
+  assert.match(kernelWaits(process.pid), /^[RSD] \S+ ×\d+/);
+  assert.is(kernelWaits(2 ** 22 + 1), "unknown");
 });
 
 test("stop: SIGTERM, then SIGKILL; a process that outlives SIGKILL is an error, not a hang", async () => {
