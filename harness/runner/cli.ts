@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { cpus, totalmem, hostname } from "node:os";
 import {
-  EXPERIMENTS, PROFILES, getProfile, runMatrix, estimatePointS, pointId, CLIENT_TIMEOUT_S, knownLabels, type PointSpec, type Profile,
+  EXPERIMENTS, PROFILES, getProfile, runMatrix, figureLines, estimatePointS, pointId, CLIENT_TIMEOUT_S, knownLabels, type MatrixOptions, type PointSpec, type Profile,
 } from "./experiments.ts";
 import { RunResults } from "./results.ts";
 import { runPoints, installInterrupt } from "./run.ts";
@@ -162,37 +162,54 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
   }
 }
 
+/** A figure run's matrix and what run.json records about it: the matrix options and the lines each figure draws. */
+function matrixRun(profile: Profile, matrix: MatrixOptions) {
+  return { points: runMatrix(profile, matrix), meta: { matrix, figure_lines: figureLines(profile, matrix) } };
+}
+
 async function cmdRun(): Promise<number> {
   if (v.resume) {
     const prev = RunResults.open(v.results ?? join(REPO, "results"), v.resume).readRun();
     if (!prev) throw new Error(`no run ${v.resume} to resume`);
-    const o = prev.matrix as { experiments: string[]; series?: string[]; rates?: number[] };
+    if (v.profile || v.series || v.rates) throw new Error("--resume keeps the run's own profile, series and rates (only --experiment may be added)");
+    const o = prev.matrix as MatrixOptions;
     const profile = prev.profile_settings as Profile;
-    log(`resuming ${v.resume} with its own settings (profile ${profile.name}, k ${prev.k})`);
-    return runMatrixCommand(runMatrix(profile, o), profile, { matrix: o }, { id: v.resume, resume: true });
+    // --experiment extends a run with more of its profile's experiments: one results folder holds every figure.
+    const added = (listOpt(v.experiment) ?? []).filter((e) => !o.experiments?.includes(e));
+    for (const e of added) if (!profile.plan[e]) throw new Error(`${e} is not in profile ${profile.name}'s plan`);
+    if (added.length && (o.series || o.rates)) throw new Error(`run ${v.resume} is restricted to some series or rates: it cannot take more experiments`);
+    const matrix = { ...o, experiments: [...(o.experiments ?? Object.keys(profile.plan)), ...added] };
+    log(`resuming ${v.resume} with its own settings (profile ${profile.name}, k ${prev.k})${added.length ? `, adding ${added.join(", ")}` : ""}`);
+    const run = matrixRun(profile, matrix);
+    if (v["dry-run"]) {
+      const done = RunResults.open(v.results ?? join(REPO, "results"), v.resume).donePoints();
+      const todo = run.points.filter((p) => !done.has(p.id));
+      printDryRun(todo, profile, Number(prev.k), !v["no-correctness"]);
+      console.log(`(${run.points.length - todo.length} of the run's ${run.points.length} points are already there)`);
+      return 0;
+    }
+    return runMatrixCommand(run.points, profile, run.meta, { id: v.resume, resume: true });
   }
   if (!v.profile) throw new Error(`--profile is required; valid: ${Object.keys(PROFILES).join(", ")}`);
   const profile = profileWithOverrides(v.profile);
-  const matrix = { experiments: listOpt(v.experiment) ?? Object.keys(profile.plan), series: listOpt(v.series),
-    rates: listOpt(v.rates)?.map(Number) };
-  const points = runMatrix(profile, matrix);
-  if (v["dry-run"]) { printDryRun(points, profile, chooseK(numberOpt("k"), readCalibration(resultsRoot())), !v["no-correctness"]); return 0; }
-  return runMatrixCommand(points, profile, { matrix });
+  const run = matrixRun(profile, { experiments: listOpt(v.experiment) ?? Object.keys(profile.plan), series: listOpt(v.series),
+    rates: listOpt(v.rates)?.map(Number) });
+  if (v["dry-run"]) { printDryRun(run.points, profile, chooseK(numberOpt("k"), readCalibration(resultsRoot())), !v["no-correctness"]); return 0; }
+  return runMatrixCommand(run.points, profile, run.meta);
 }
 
 async function cmdReplicate(): Promise<number> {
   if (!v.profile) throw new Error(`--profile is required; valid: ${Object.keys(PROFILES).join(", ")}`);
   const profile = profileWithOverrides(v.profile);
-  const matrix = { experiments: Object.keys(profile.plan) };
-  const points = runMatrix(profile, matrix);
-  if (v["dry-run"]) { printDryRun(points, profile, chooseK(numberOpt("k"), readCalibration(resultsRoot())), !v["no-correctness"]); return 0; }
+  const run = matrixRun(profile, { experiments: Object.keys(profile.plan) });
+  if (v["dry-run"]) { printDryRun(run.points, profile, chooseK(numberOpt("k"), readCalibration(resultsRoot())), !v["no-correctness"]); return 0; }
   const why = calibrationMismatch(readCalibration(resultsRoot()), openBed(v.hosts), resultsRoot());
   if (!v.uncalibrated && why !== null) {
     log(`the testbed is not calibrated (${why}): calibrating first`);
     const rc = await cmdCalibrate();
     if (rc !== 0) return rc;
   }
-  return runMatrixCommand(points, profile, { matrix });
+  return runMatrixCommand(run.points, profile, run.meta);
 }
 
 /** Warm-up and window of a calibration probe (shorter than a standard point: a calibration runs ~10 of them). */

@@ -123,10 +123,15 @@ export interface MatrixOptions {
   series?: string[];       // restrict to these labels
 }
 
-/** The run matrix: points ordered by experiment, then series, then rising rate (so a series' first point is its lowest). */
+/**
+ * The run matrix: points ordered by experiment, then series, then rising rate (so a series' first point is its lowest).
+ * A line in several figures (each of Figure 7's is the best of a tuning figure's) is measured once, under the first
+ * experiment that has it; `figureLines` tells the notebooks which lines each figure draws.
+ */
 export function runMatrix(profile: Profile, o: MatrixOptions = {}): PointSpec[] {
   const ids = o.experiments ?? Object.keys(profile.plan);
   const points: PointSpec[] = [];
+  const measured = new Set<string>();
   for (const id of ids) {
     const exp = getExperiment(id);
     if (exp.sameAs) throw new Error(`${id} is drawn from ${exp.sameAs}'s points; run ${exp.sameAs}`);
@@ -140,11 +145,20 @@ export function runMatrix(profile: Profile, o: MatrixOptions = {}): PointSpec[] 
     for (const label of exp.series.filter((s) => !o.series || o.series.includes(s))) {
       const config = parseLabel(label, knownLabels());
       for (const rate of [...rates].sort((a, b) => a - b)) {
+        const key = `${label} ${rate} ${!!exp.perf}`; // a profiled point (Table 1's) is not an unprofiled one
+        if (measured.has(key)) continue;
+        measured.add(key);
         points.push({ id: pointId(id, label, rate), figure: id, config, offeredRate: rate, perf: !!exp.perf });
       }
     }
   }
   return points;
+}
+
+/** The lines each experiment of a matrix draws (recorded in run.json as `figure_lines`), whoever measured them. */
+export function figureLines(profile: Profile, o: MatrixOptions = {}): Record<string, string[]> {
+  const ids = o.experiments ?? Object.keys(profile.plan);
+  return Object.fromEntries(ids.map((id) => [id, getExperiment(id).series.filter((s) => !o.series || o.series.includes(s))]));
 }
 
 /** Seconds a start, eviction and collection take around a point (measured ≈ 2 s on loopback with userver-nb-30K-4p). */

@@ -72,7 +72,7 @@ function compare(text: string, a: Measured | undefined, op: "<" | ">", b: Measur
 }
 
 const labelsIn = (r: Results, n: number, keep: (l: ReturnType<typeof parseLabel>) => boolean) =>
-  [...new Set(figurePoints(r.points, n).map((p) => p.series))].filter((s) => keep(parseLabel(s))).sort();
+  [...new Set(figurePoints(r, n).map((p) => p.series))].filter((s) => keep(parseLabel(s))).sort();
 
 function mbpsLevel(what: string, ours: Measured | undefined, paper: number) {
   return levelRule(what, ours, paper, mbpsTolerance(paper), "Mbps");

@@ -143,7 +143,7 @@ function paperReferences(n: number, colourOf: (series: string) => string): Refer
 }
 
 function build(results: Results, n: number, yField: "throughput_mbps" | "mean_response_ms", yTitle: string): Figure {
-  const points = figurePoints(results.points, n);
+  const points = figurePoints(results, n);
   const order = seriesByPeak(points);
   const styles = seriesStyles(order);
   const colourOf = (s: string) => styles.get(s)?.colour ?? "#737373";

@@ -43,6 +43,8 @@ export interface RunInfo {
   /** The calibration's record, or a word such as "uncalibrated". */
   calibration?: Record<string, unknown> | string;
   testbed?: Record<string, unknown>;
+  /** experiment ("fig4") → the lines it draws, whichever experiment measured them (older runs lack it) */
+  figure_lines?: Record<string, string[]>;
   started?: string;
   ended?: string;
   [key: string]: unknown;
@@ -115,12 +117,15 @@ export function figuresOf(p: Point): Experiment[] {
 }
 
 /**
- * Points drawn in Figure n. Figure 8 shows the response times of Figure 7's runs (§8); the peers (nginx, not in
- * the paper) are drawn beside Figure 7's configurations in both.
+ * Points drawn in Figure n: those run for it and, unprofiled, those of the lines run.json's `figure_lines` gives it
+ * (a line in two figures is measured once: Figure 7's lines are the best of the tuning figures'). Figure 8 shows
+ * the response times of Figure 7's runs (§8); the peers (nginx, not in the paper) are drawn beside Figure 7's
+ * configurations in both.
  */
-export function figurePoints(points: Point[], n: number): Point[] {
+export function figurePoints(r: Pick<Results, "points" | "run">, n: number): Point[] {
   const wanted: Experiment[] = n === 7 || n === 8 ? [7, 8, "peers"] : [n];
-  return points.filter((p) => figuresOf(p).some((f) => wanted.includes(f)));
+  const lines = new Set(wanted.flatMap((f) => r.run.figure_lines?.[typeof f === "number" ? `fig${f}` : f] ?? []));
+  return r.points.filter((p) => figuresOf(p).some((f) => wanted.includes(f)) || (lines.has(p.series) && unprofiled(p)));
 }
 
 /** Points of the tuning and comparison experiments: Table 1's are profiled (perf costs CPU) and serve Table 1 only. */

@@ -23,10 +23,23 @@ test("figure field: several figures, prefixes and Table 1", () => {
   const p = { ...r.points[0], figure: "fig3; 7 table1" };
   assert.equal(figuresOf(p), [3, 7, "table1"]);
   assert.equal(figuresOf({ ...p, figure: "figure-8" }), [8]);
-  const fig7 = figurePoints(r.points, 7), fig8 = figurePoints(r.points, 8);
+  const fig7 = figurePoints(r, 7), fig8 = figurePoints(r, 8);
   assert.ok(fig7.some((p) => p.figure === "fig7") && fig7.some((p) => p.figure === "peers"), "Figure 7 shows its runs and the peers");
   assert.not.ok(fig7.some((p) => p.figure === "table1"), "Table 1's profiled points are not drawn");
   assert.is(fig8.length, fig7.length, "Figure 8 shows Figure 7's runs");
+});
+
+test("figure_lines: a figure draws the unprofiled points of its lines that another figure measured", () => {
+  const r = fixture();
+  const nb4p = (rs: typeof r.points) => rs.filter((p) => p.series === "userver-nb-30K-4p");
+  const alone = nb4p(figurePoints(r, 4));
+  const run = { ...r.run, figure_lines: { fig4: ["userver-nb-30K-4p"] } };
+  const shared = nb4p(figurePoints({ ...r, run }, 4));
+  const unprofiledRuns = nb4p(r.points).filter((p) => !/table/.test(p.figure));
+  assert.ok(unprofiledRuns.some((p) => p.figure !== "fig4"), "the fixture has the line measured outside Figure 4");
+  assert.ok(shared.length > alone.length);
+  assert.is(shared.length, unprofiledRuns.length);
+  assert.not.ok(shared.some((p) => p.figure === "table1"), "Table 1's profiled points stay out");
 });
 
 function brokenCopy(edit: (points: string) => string, run?: object): string {

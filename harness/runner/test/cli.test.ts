@@ -3,6 +3,10 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PROFILES } from "../experiments.ts";
 
 const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const cli = (...args: string[]) => {
@@ -19,6 +23,30 @@ test("dry runs: the quick replication's matrix and time; Figure 7 alone; a tunin
   assert.match(f7.out, /fig7 +knot-b-20K-100w +5000, 10000, 12500, 15000, 20000, 25000, 30000/);
   assert.match(f7.out, /7 points, 1 configurations/);
   assert.match(cli("tune", "--family", "watpipe", "--dry-run").out, /18 points, 9 configurations/);
+});
+
+test("a run extended with another figure measures only the lines it does not have (a dry run on a made-up run)", () => {
+  const results = mkdtempSync(join(tmpdir(), "cli-extend-"));
+  try {
+    const run = (id: string, matrix: object) => {
+      mkdirSync(join(results, id));
+      writeFileSync(join(results, id, "run.json"), JSON.stringify({ run_id: id, profile: "standard", profile_settings: PROFILES.standard, k: 0.6, matrix }));
+    };
+    run("whole", { experiments: ["table1", "fig7"] });
+    const r = cli("run", "--resume", "whole", "--experiment", "fig4", "--results", results, "--dry-run");
+    assert.is(r.code, 0, r.out);
+    assert.match(r.out, /adding fig4/);
+    assert.match(r.out, /fig4 +userver-nb-30K-3p +5000/);
+    assert.not.match(r.out, /fig4 +userver-nb-30K-4p/); // Figure 7 measures it (and Table 1's profiled point is apart)
+    assert.match(r.out, /91 points/); // Table 1: 7; Figure 7: 8 × 7; Figure 4: 4 new lines × 7
+    run("some", { experiments: ["fig7"], series: ["knot-b-20K-100w"] });
+    const s = cli("run", "--resume", "some", "--experiment", "fig3", "--results", results, "--dry-run");
+    assert.is(s.code, 1, s.out);
+    assert.match(s.out, /restricted to some series or rates/);
+    assert.match(cli("run", "--resume", "whole", "--profile", "quick", "--results", results, "--dry-run").out, /keeps the run's own profile/);
+  } finally {
+    rmSync(results, { recursive: true, force: true });
+  }
 });
 
 test("unknown experiment, profile, label, rate, family and command are refused with the valid ones", () => {

@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { parseLabel, launchSpec, LabelError, connsPerFdTable } from "../labels.ts";
-import { EXPERIMENTS, PROFILES, runMatrix, getProfile, getExperiment, knownLabels, TABLE1_SERIES, estimatePointS } from "../experiments.ts";
+import { EXPERIMENTS, PROFILES, runMatrix, figureLines, getProfile, getExperiment, knownLabels, TABLE1_SERIES, estimatePointS } from "../experiments.ts";
 import { testbedRate, paperUnits, testbedConns, testbedDisk } from "../scale.ts";
 
 const o = { root: "/srv/www", port: 8080, binDir: "/b", workDir: "/w" };
@@ -89,6 +89,21 @@ test("quick profile: Figure 7 at 3 rates + Table 1 at one rate, within 30 minute
   assert.throws(() => runMatrix(PROFILES.quick, { experiments: ["fig8"] }), /fig7's points/);
   assert.throws(() => runMatrix(PROFILES.quick, { experiments: ["fig7"], series: ["knot-b-40K-50w"] }), /not in fig7/);
   assert.ok(runMatrix(PROFILES.full).length > runMatrix(PROFILES.standard).length);
+});
+
+test("a line in two figures is measured once, under the first; every figure still lists it", () => {
+  const both = { experiments: ["fig4", "fig7"], rates: [5000] };
+  const m = runMatrix(PROFILES.standard, both);
+  const nb4p = m.filter((p) => p.config.label === "userver-nb-30K-4p");
+  assert.equal(nb4p.map((p) => p.id), ["fig4__userver-nb-30K-4p__5000"]);
+  assert.is(m.length, 6 + 8 - 2); // fig4's six lines, and Figure 7's eight less the 1p and 4p lines fig4 has
+  const lines = figureLines(PROFILES.standard, both);
+  assert.ok(lines.fig7.includes("userver-nb-30K-4p") && lines.fig4.includes("userver-nb-30K-4p"));
+  // the standard profile's lines each measured once (Figure 7's are among the tuning figures'), and Table 1's 7 profiled points
+  const std = runMatrix(PROFILES.standard);
+  const labels = new Set(std.filter((p) => !p.perf).map((p) => p.config.label));
+  assert.is(std.filter((p) => !p.perf).length, labels.size * 7);
+  assert.is(std.filter((p) => p.perf).length, 7);
 });
 
 test.run();
