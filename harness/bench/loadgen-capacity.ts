@@ -58,6 +58,8 @@ interface Point {
   replies: number;
   maxConns: number;        // loadgen: exact; httperf: sum of each process's maximum
   clientCpuPct: number;    // % of one core, summed over processes
+  clientUserS: number;     // CPU seconds in user space and in the kernel (system calls and the softirq work they carry)
+  clientSysS: number;
   serverCpuPct: number;    // nginx, % of one core
   latenessMeanMs: number | null;
   latenessP99Ms: number | null;
@@ -141,7 +143,7 @@ async function measureLoadgen(rate: number): Promise<Point> {
   ].filter(Boolean).join(", ");
   return {
     tool: "loadgen", rate, procs: 1, thinkS: p.thinkS, durationS: p.durationS, pass: !why, why: why || "ok",
-    replies: j.replies, maxConns: j.connections.max_concurrent, clientCpuPct: j.cpu.pct,
+    replies: j.replies, maxConns: j.connections.max_concurrent, clientCpuPct: j.cpu.pct, clientUserS: j.cpu.user_s, clientSysS: j.cpu.sys_s,
     serverCpuPct: (100 * (cpuSeconds(nginx.proc.pid!) - cpu0)) / elapsedS, latenessMeanMs: j.lateness_ms.mean, latenessP99Ms: j.lateness_ms.p99, elapsedS,
   };
 }
@@ -161,13 +163,15 @@ async function measureHttperf(rate: number): Promise<Point> {
   );
   const elapsedS = (Date.now() - t0) / 1000;
   const num = (s: string, re: RegExp) => Number(re.exec(s)?.[1] ?? NaN);
-  let completed = 0, errors = 0, maxConns = 0, replies = 0, cpu = 0, longest = 0;
+  let completed = 0, errors = 0, maxConns = 0, replies = 0, cpu = 0, longest = 0, userS = 0, sysS = 0;
   for (const r of runs) {
     completed += num(r.stdout, /Session rate .*\((\d+)\/\d+\)/);
     errors += num(r.stdout, /Errors: total (\d+)/);
     maxConns += num(r.stdout, /<=(\d+) concurrent/);
     replies += num(r.stdout, /Total: .* replies (\d+)/);
     cpu += num(r.stdout, /total ([\d.]+)%\)/);
+    userS += num(r.stdout, /CPU time \[s\]: user ([\d.]+)/);
+    sysS += num(r.stdout, /CPU time \[s\]: user [\d.]+ system ([\d.]+)/);
     longest = Math.max(longest, num(r.stdout, /test-duration ([\d.]+) s/));
   }
   const why = [
@@ -178,15 +182,21 @@ async function measureHttperf(rate: number): Promise<Point> {
   ].filter(Boolean).join(", ");
   return {
     tool: "httperf", rate, procs, thinkS: p.thinkS, durationS: p.durationS, pass: !why, why: why || "ok", replies,
-    maxConns, clientCpuPct: cpu, serverCpuPct: (100 * (cpuSeconds(nginx.proc.pid!) - cpu0)) / elapsedS,
+    maxConns, clientCpuPct: cpu, clientUserS: userS, clientSysS: sysS, serverCpuPct: (100 * (cpuSeconds(nginx.proc.pid!) - cpu0)) / elapsedS,
     latenessMeanMs: null, latenessP99Ms: null, elapsedS,
   };
+}
+
+/** The client's CPU per reply, in user space and in the kernel: what a faster generator could save is the first. */
+function usPerReply(pt: Point): string {
+  const us = (s: number) => ((s * 1e6) / Math.max(1, pt.replies)).toFixed(1);
+  return `${us(pt.clientUserS + pt.clientSysS)} µs/reply: user ${us(pt.clientUserS)}, kernel ${us(pt.clientSysS)}`;
 }
 
 async function measureAndLog(rate: number, measure: (r: number) => Promise<Point>): Promise<Point> {
   const pt = await measure(rate);
   console.log(`${pt.tool} ${pt.rate} req/s x${pt.procs}: ${pt.pass ? "PASS" : "FAIL"} (${pt.why}); ` +
-    `conns ${pt.maxConns}, client CPU ${pt.clientCpuPct.toFixed(1)}%, nginx CPU ${pt.serverCpuPct.toFixed(1)}%` +
+    `conns ${pt.maxConns}, client CPU ${pt.clientCpuPct.toFixed(1)}% (${usPerReply(pt)}), nginx CPU ${pt.serverCpuPct.toFixed(1)}%` +
     (pt.latenessMeanMs === null ? "" : `, lateness mean ${pt.latenessMeanMs.toFixed(2)} p99 ${pt.latenessP99Ms!.toFixed(2)} ms`) + `, ${pt.elapsedS.toFixed(0)} s`);
   return pt;
 }
@@ -230,9 +240,9 @@ try {
     points: [...oursPoints, ...theirPoints],
   };
   const b1 = summary.loadgen.best, b2 = summary.httperf.best;
-  console.log(`\nloadgen: highest passing rate ${b1?.rate ?? "none"} req/s (CPU ${b1?.clientCpuPct.toFixed(1) ?? "-"}%)` +
+  console.log(`\nloadgen: highest passing rate ${b1?.rate ?? "none"} req/s (CPU ${b1?.clientCpuPct.toFixed(1) ?? "-"}%${b1 ? `, ${usPerReply(b1)}` : ""})` +
     (summary.loadgen.at10k ? `; at 10,000 req/s CPU ${summary.loadgen.at10k.clientCpuPct.toFixed(1)}%` : ""));
-  console.log(`httperf: highest passing rate ${b2?.rate ?? "none"} req/s with ${b2?.procs ?? "-"} processes (CPU ${b2?.clientCpuPct.toFixed(1) ?? "-"}%)`);
+  console.log(`httperf: highest passing rate ${b2?.rate ?? "none"} req/s with ${b2?.procs ?? "-"} processes (CPU ${b2?.clientCpuPct.toFixed(1) ?? "-"}%${b2 ? `, ${usPerReply(b2)}` : ""})`);
   if (b1 && b2) console.log(`ratio: ${(b1.rate / b2.rate).toFixed(2)}x`);
   if (out) writeFileSync(out, JSON.stringify(summary, null, 2) + "\n");
 } finally {

@@ -148,7 +148,8 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
     });
     log(`run ${id}: ${points.length} points, k = ${k}, results in ${results.dir}`);
     const env = session.pointEnv(id, k);
-    for (const p of points.slice(0, 1)) log(`first point: ${describePoint(p, k)}`);
+    const done = results.donePoints();
+    for (const p of points.filter((q) => !done.has(q.id)).slice(0, 1)) log(`first point: ${describePoint(p, k)}`);
     const s = await runPoints({ results, points, profile, executor: session.executor(env), signal: ctl.signal,
       correctness: !v["no-correctness"], log });
     status = s.interrupted ? "interrupted" : "finished";
