@@ -132,7 +132,8 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
     const disk = await session.bed.scaleDisk(k);
     const git = await gitFacts();
     // A resumed run's points may come from several commits: each start or resume is recorded with the points before it.
-    const segment = { started: new Date().toISOString(), ...git, points_before: results.donePoints().size };
+    const done = results.donePoints();
+    const segment = { started: new Date().toISOString(), ...git, points_before: done.size };
     results.writeRun({
       ...(previous ?? {}), run_id: id, status: "running", profile: profile.name, profile_settings: profile, k,
       calibration: cal ?? "uncalibrated", ...git, ...meta, points: points.length, warnings,
@@ -148,7 +149,6 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
     });
     log(`run ${id}: ${points.length} points, k = ${k}, results in ${results.dir}`);
     const env = session.pointEnv(id, k);
-    const done = results.donePoints();
     for (const p of points.filter((q) => !done.has(q.id)).slice(0, 1)) log(`first point: ${describePoint(p, k)}`);
     const s = await runPoints({ results, points, profile, executor: session.executor(env), signal: ctl.signal,
       correctness: !v["no-correctness"], log });
@@ -170,7 +170,8 @@ function matrixRun(profile: Profile, matrix: MatrixOptions) {
 
 async function cmdRun(): Promise<number> {
   if (v.resume) {
-    const prev = RunResults.open(v.results ?? join(REPO, "results"), v.resume).readRun();
+    const results = RunResults.open(resultsRoot(), v.resume);
+    const prev = results.readRun();
     if (!prev) throw new Error(`no run ${v.resume} to resume`);
     if (v.profile || v.series || v.rates) throw new Error("--resume keeps the run's own profile, series and rates (only --experiment may be added)");
     const o = prev.matrix as MatrixOptions;
@@ -183,7 +184,7 @@ async function cmdRun(): Promise<number> {
     log(`resuming ${v.resume} with its own settings (profile ${profile.name}, k ${prev.k})${added.length ? `, adding ${added.join(", ")}` : ""}`);
     const run = matrixRun(profile, matrix);
     if (v["dry-run"]) {
-      const done = RunResults.open(v.results ?? join(REPO, "results"), v.resume).donePoints();
+      const done = results.donePoints();
       const todo = run.points.filter((p) => !done.has(p.id));
       printDryRun(todo, profile, Number(prev.k), !v["no-correctness"]);
       console.log(`(${run.points.length - todo.length} of the run's ${run.points.length} points are already there)`);

@@ -129,10 +129,9 @@ export interface MatrixOptions {
  * experiment that has it; `figureLines` tells the notebooks which lines each figure draws.
  */
 export function runMatrix(profile: Profile, o: MatrixOptions = {}): PointSpec[] {
-  const ids = o.experiments ?? Object.keys(profile.plan);
   const points: PointSpec[] = [];
   const measured = new Set<string>();
-  for (const id of ids) {
+  for (const [id, lines] of Object.entries(figureLines(profile, o))) {
     const exp = getExperiment(id);
     if (exp.sameAs) throw new Error(`${id} is drawn from ${exp.sameAs}'s points; run ${exp.sameAs}`);
     const rates = o.rates ?? profile.plan[id] ?? exp.rates;
@@ -142,7 +141,7 @@ export function runMatrix(profile: Profile, o: MatrixOptions = {}): PointSpec[] 
     if (o.series) {
       for (const s of o.series) if (!exp.series.includes(s)) throw new Error(`series "${s}" is not in ${id}; valid: ${exp.series.join(", ")}`);
     }
-    for (const label of exp.series.filter((s) => !o.series || o.series.includes(s))) {
+    for (const label of lines) {
       const config = parseLabel(label, knownLabels());
       for (const rate of [...rates].sort((a, b) => a - b)) {
         const key = `${label} ${rate} ${!!exp.perf}`; // a profiled point (Table 1's) is not an unprofiled one
