@@ -175,10 +175,13 @@ async function cmdRun(): Promise<number> {
     if (!prev) throw new Error(`no run ${v.resume} to resume`);
     if (v.profile || v.series || v.rates) throw new Error("--resume keeps the run's own profile, series and rates (only --experiment may be added)");
     const o = prev.matrix as MatrixOptions;
-    const profile = prev.profile_settings as Profile;
-    // --experiment extends a run with more of its profile's experiments: one results folder holds every figure.
+    const stored = prev.profile_settings as Profile;
+    // --experiment extends a run with more of its profile's experiments: one results folder holds every figure. One
+    // added to the profile since the run began comes with the profile's present rates for it (run.json records them).
     const added = (listOpt(v.experiment) ?? []).filter((e) => !o.experiments?.includes(e));
-    for (const e of added) if (!profile.plan[e]) throw new Error(`${e} is not in profile ${profile.name}'s plan`);
+    const present = PROFILES[stored.name]?.plan ?? {};
+    for (const e of added) if (!stored.plan[e] && !present[e]) throw new Error(`${e} is not in profile ${stored.name}'s plan`);
+    const profile = { ...stored, plan: { ...stored.plan, ...Object.fromEntries(added.filter((e) => !stored.plan[e]).map((e) => [e, present[e]])) } };
     if (added.length && (o.series || o.rates)) throw new Error(`run ${v.resume} is restricted to some series or rates: it cannot take more experiments`);
     const matrix = { ...o, experiments: [...(o.experiments ?? Object.keys(profile.plan)), ...added] };
     log(`resuming ${v.resume} with its own settings (profile ${profile.name}, k ${prev.k})${added.length ? `, adding ${added.join(", ")}` : ""}`);

@@ -7,6 +7,7 @@ import {
   checkVerification, combine, cpuTolerance, effectRule, equivalentRule, EQUIVALENT_SHARE, IOWAIT_FLOOR_POINTS, levelRule, mbpsTolerance, num, pct, relationsRule, relative,
   type Measured, type Part, type Relation, type Verdict,
 } from "./rules.js";
+import { repeatabilityMarkdown, repeatabilitySummary } from "./repeats.js";
 import { profileRows, profileValue, table1Point } from "./table1.js";
 
 /** Past saturation (§8: saturation lies between 10,000 and 15,000 req/s): where "sustained" throughput is averaged. */
@@ -36,33 +37,44 @@ function seriesPoints(r: Results, label: string, field: NumberField = "throughpu
   return r.points.filter((p) => p.series === label && measuresServer(p) && unprofiled(p) && !Number.isNaN(p[field]));
 }
 
-/** Mean of a field over a series' points at a rate (repeated points are averaged). */
+/** A series' field rate by rate, rising: the mean of a rate's points (a rate measured again, by the repeats, counts once). */
+export function byRate(r: Results, label: string, field: NumberField = "throughput_mbps"): Array<Measured & { rate: number }> {
+  const groups = new Map<number, Point[]>();
+  for (const p of seriesPoints(r, label, field)) groups.set(p.offered_rate, [...(groups.get(p.offered_rate) ?? []), p]);
+  return [...groups].sort(([a], [b]) => a - b)
+    .map(([rate, ps]) => ({ rate, value: ps.reduce((s, p) => s + p[field], 0) / ps.length, points: ps }));
+}
+
+const meanOf = (ms: Measured[]): Measured | undefined =>
+  ms.length ? { value: ms.reduce((s, m) => s + m.value, 0) / ms.length, points: ms.flatMap((m) => m.points) } : undefined;
+
+/** Mean of a field over a series' points at a rate. */
 export function at(r: Results, label: string, rate: number, field: NumberField = "throughput_mbps"): Measured | undefined {
-  const ps = seriesPoints(r, label, field).filter((p) => nearRate(p, rate));
-  return ps.length ? { value: ps.reduce((s, p) => s + p[field], 0) / ps.length, points: ps } : undefined;
+  return byRate(r, label, field).find((m) => Math.abs(m.rate - rate) <= RATE_TOLERANCE * rate);
 }
 
 /** The highest throughput of a series over all rates. */
 export function peak(r: Results, label: string): Measured | undefined {
-  const ps = seriesPoints(r, label);
-  if (!ps.length) return undefined;
-  const best = ps.reduce((a, b) => (b.throughput_mbps > a.throughput_mbps ? b : a));
-  return { value: best.throughput_mbps, points: [best] };
+  return byRate(r, label).reduce<Measured | undefined>((a, b) => (!a || b.value > a.value ? b : a), undefined);
 }
 
-/** Mean throughput past saturation (offered rate ≥ SUSTAINED_FROM_RATE). */
+/** Mean over the rates past saturation (offered rate ≥ SUSTAINED_FROM_RATE). */
+function pastSaturation(r: Results, label: string, field: NumberField): Measured | undefined {
+  return meanOf(byRate(r, label, field).filter((m) => m.rate >= SUSTAINED_FROM_RATE * (1 - RATE_TOLERANCE)));
+}
+
+/** Mean throughput past saturation. */
 export function sustained(r: Results, label: string): Measured | undefined {
-  const ps = seriesPoints(r, label).filter((p) => p.offered_rate >= SUSTAINED_FROM_RATE * (1 - RATE_TOLERANCE));
-  return ps.length ? { value: ps.reduce((s, p) => s + p.throughput_mbps, 0) / ps.length, points: ps } : undefined;
+  return pastSaturation(r, label, "throughput_mbps");
 }
 
 /** How far the throughput at the highest measured rate is below the peak (0.2 = 20% below). */
 export function dropAfterPeak(r: Results, label: string): Measured | undefined {
-  const ps = seriesPoints(r, label);
+  const rates = byRate(r, label);
   const top = peak(r, label);
-  if (!top || ps.length < 2) return undefined;
-  const last = ps.reduce((a, b) => (b.offered_rate > a.offered_rate ? b : a));
-  return { value: 1 - last.throughput_mbps / top.value, points: [last, ...top.points] };
+  if (!top || rates.length < 2) return undefined;
+  const last = rates[rates.length - 1];
+  return { value: 1 - last.value / top.value, points: [...last.points, ...top.points] };
 }
 
 /** "a op b" as a relation (undefined when either is unmeasured). */
@@ -309,17 +321,14 @@ function claimC17(r: Results): Part[] {
   // §8: "Except for userver-nb-30K-4p, response times are lower at lower request rates and increase noticeably".
   const rising = FIGURE7_SERIES.filter((l) => l !== UNB);
   const rise = rising.map((l): Relation => {
-    const ps = seriesPoints(r, l, "mean_response_ms");
-    const below = ps.filter((p) => p.offered_rate <= 10000 * (1 + RATE_TOLERANCE)).sort((a, b) => b.offered_rate - a.offered_rate)[0];
-    const past = ps.filter((p) => p.offered_rate >= 15000 * (1 - RATE_TOLERANCE)).sort((a, b) => a.offered_rate - b.offered_rate)[0];
+    const rates = byRate(r, l, "mean_response_ms");
+    const below = rates.filter((m) => m.rate <= 10000 * (1 + RATE_TOLERANCE)).pop();
+    const past = rates.find((m) => m.rate >= 15000 * (1 - RATE_TOLERANCE));
     if (!below || !past) return { text: l, holds: undefined, points: [] };
-    const ratio = past.mean_response_ms / below.mean_response_ms;
-    return { text: `${l} ×${ratio.toFixed(1)}`, holds: ratio >= SHARP_RISE, points: [below, past] };
+    const ratio = past.value / below.value;
+    return { text: `${l} ×${ratio.toFixed(1)}`, holds: ratio >= SHARP_RISE, points: [...below.points, ...past.points] };
   });
-  const meanPast = (l: string): Measured | undefined => {
-    const ps = seriesPoints(r, l, "mean_response_ms").filter((p) => p.offered_rate >= 15000 * (1 - RATE_TOLERANCE));
-    return ps.length ? { value: ps.reduce((s, p) => s + p.mean_response_ms, 0) / ps.length, points: ps } : undefined;
-  };
+  const meanPast = (l: string) => pastSaturation(r, l, "mean_response_ms");
   const wide = [UB, SHARED, UNB], narrow = [KNOT_C, KNOT_NB, KNOT_B, WATPIPE];
   return [
     relationsRule(`mean response time at least ×${SHARP_RISE} from ≤ 10K to ≥ 15K req/s`, rise, "low, then sharp rise at 10K–15K"),
@@ -371,10 +380,12 @@ export function claimsMarkdown(results: Results): string {
     "points where the client was the bottleneck or the server failed are not used.", "",
     "| id | where | claim | paper | ours | verdict |", "|---|---|---|---|---|---|", ...summary, "",
     "## Each claim, part by part", "", ...details,
+    ...repeatabilityMarkdown(results),
     "## Closing note", "",
     `- Reproduced: ${byVerdict("reproduced")}`,
     `- Partly reproduced: ${byVerdict("partly reproduced")}`,
     `- Not reproduced: ${byVerdict("not reproduced")}`,
-    `- Not measured: ${byVerdict("not measured")}`, "",
+    `- Not measured: ${byVerdict("not measured")}`,
+    `- Repeatability: ${repeatabilitySummary(results)}.`, "",
   ].join("\n");
 }

@@ -98,11 +98,11 @@ export function readResults(dir: string): Results {
   return { dir, run, points: readPoints(join(dir, "points.csv")), profile };
 }
 
-type Experiment = number | "table1" | "peers";
+type Experiment = number | "table1" | "peers" | "repeat";
 
 /**
- * The experiments a point belongs to: the runner writes "fig7", "table1" or "peers"; numbers, "figure-7" and lists
- * ("3;7") are read too.
+ * The experiments a point belongs to: the runner writes "fig7", "table1", "peers" or "repeat" (a point measured again);
+ * numbers, "figure-7" and lists ("3;7") are read too.
  */
 export function figuresOf(p: Point): Experiment[] {
   return p.figure
@@ -111,6 +111,7 @@ export function figuresOf(p: Point): Experiment[] {
     .flatMap((t): Experiment[] => {
       if (/^(table|t)[-_ ]?1$/i.test(t)) return ["table1"];
       if (/^peers?$/i.test(t)) return ["peers"];
+      if (/^repeats?$/i.test(t)) return ["repeat"];
       const m = /^(?:fig(?:ure)?[-_ ]?)?(\d+)$/i.exec(t);
       return m ? [Number(m[1])] : [];
     });
@@ -118,7 +119,8 @@ export function figuresOf(p: Point): Experiment[] {
 
 /**
  * Points drawn in Figure n: those run for it and, unprofiled, those of the lines run.json's `figure_lines` gives it
- * (a line in two figures is measured once: Figure 7's lines are the best of the tuning figures'). Figure 8 shows
+ * (a line in two figures is measured once: Figure 7's lines are the best of the tuning figures'; a repeat measures a
+ * point of a line again). Figure 8 shows
  * the response times of Figure 7's runs (§8); the peers (nginx, not in the paper) are drawn beside Figure 7's
  * configurations in both.
  */
@@ -128,7 +130,8 @@ export function figurePoints(r: Pick<Results, "points" | "run">, n: number): Poi
   return r.points.filter((p) => figuresOf(p).some((f) => wanted.includes(f)) || (lines.has(p.series) && unprofiled(p)));
 }
 
-/** Points of the tuning and comparison experiments: Table 1's are profiled (perf costs CPU) and serve Table 1 only. */
+/** Points of the tuning and comparison experiments and their repeats: Table 1's are profiled (perf costs CPU) and serve
+ *  Table 1 only. */
 export function unprofiled(p: Point): boolean {
   return figuresOf(p).some((f) => f !== "table1");
 }
@@ -143,4 +146,21 @@ export const RATE_TOLERANCE = 0.01;
 
 export function nearRate(p: Point, rate: number): boolean {
   return Math.abs(p.offered_rate - rate) <= RATE_TOLERANCE * rate;
+}
+
+/** A point measured again by the repeats, beside its first measurement (the same line's unprofiled point at that rate). */
+export interface RepeatPair {
+  series: string;
+  rate: number;
+  first: Point;
+  again: Point;
+}
+
+/** The repeats that have a first measurement, in the run's order. */
+export function repeatPairs(r: Pick<Results, "points">): RepeatPair[] {
+  const isRepeat = (p: Point) => figuresOf(p).includes("repeat");
+  return r.points.filter(isRepeat).flatMap((again) => {
+    const first = r.points.find((p) => !isRepeat(p) && unprofiled(p) && p.series === again.series && p.offered_rate === again.offered_rate);
+    return first ? [{ series: again.series, rate: again.offered_rate, first, again }] : [];
+  });
 }

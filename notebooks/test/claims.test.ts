@@ -1,7 +1,7 @@
 // Tests each claim's rules on fixture data changed so that the claim should reproduce, and so that it should not.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { claimsMarkdown, evaluateClaims } from "../lib/claims.ts";
+import { at, claimsMarkdown, evaluateClaims, peak } from "../lib/claims.ts";
 import { TABLE1_CONFIGS, table1Value } from "../lib/paper.ts";
 import type { Point, ProfileRow, Results } from "../lib/results.ts";
 import { fixture, mbpsAt, withPoints } from "./helpers.ts";
@@ -112,6 +112,25 @@ test("the report has the summary table, each claim's parts and the closing note"
   assert.match(md, /### C9 — partly reproduced/);
   assert.match(md, /- Not reproduced: none/);
   assert.match(md, /k = 0\.1/);
+});
+
+test("a point measured again counts as the mean of both: at a rate, at the peak, and in the report's repeatability section", () => {
+  const UNB = "userver-nb-30K-4p";
+  const top = peak(base, UNB)!;
+  const first = top.points[0]; // the fixture measures the line in Figures 4 and 7: the rate has two points already
+  const again = first.throughput_mbps * 1.5;
+  const r = { ...base, points: [...base.points, { ...first, figure: "repeat", throughput_mbps: again }] };
+  const n = top.points.length;
+  const mean = at(r, UNB, first.offered_rate)!;
+  assert.is(mean.value, (top.value * n + again) / (n + 1));
+  assert.is(mean.points.length, n + 1);
+  assert.is(peak(r, UNB)!.value, mean.value, "the peak is a rate's mean, not the best single point");
+  assert.ok(mean.value < again);
+  const md = claimsMarkdown(r);
+  assert.match(md, /## Repeatability/);
+  assert.match(md, new RegExp(`\\| ${UNB} \\| ${first.offered_rate.toLocaleString("en-US")} \\| .* \\| \\+50\\.0% \\|`));
+  assert.match(md, /- Repeatability: 1 point measured twice moved by a median of 50\.0% and at most 50\.0% \(userver-nb-30K-4p/);
+  assert.match(claimsMarkdown(base), /- Repeatability: no point was measured twice/);
 });
 
 test.run();

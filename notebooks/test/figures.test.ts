@@ -40,6 +40,17 @@ test("title, axes and caption follow the paper and state k, calibration and test
   assert.throws(() => figure(fixture(), 9), /no Figure 9/);
 });
 
+test("lines pass through the mean of a rate's points; a repeat is drawn as a point of its own and named in the notes", () => {
+  const r = fixture();
+  const [line] = (figure(r, 7).spec as unknown as { layer: Layer[] }).layer;
+  assert.is((line.encoding.y as { aggregate?: string }).aggregate, "mean");
+  const again = { ...r.points.find((p) => p.series === "knot-b-20K-100w" && p.figure === "fig7")!, figure: "repeat" };
+  const spec = figure({ ...r, points: [...r.points, again], run: { ...r.run, figure_lines: { fig7: ["knot-b-20K-100w"] } } }, 7).spec;
+  const notes = (s: Record<string, unknown>) => (s.title as { subtitle: string[] }).subtitle.join(" ");
+  assert.match(notes(spec), /A rate measured twice \(the repeats\) has two points; the line passes through their mean\./);
+  assert.not.match(notes(figure(r, 7).spec), /measured twice/);
+});
+
 test("points that failed verification are drawn hollow, apart from the passing ones", () => {
   const [, passed, failed] = layersOf(3);
   assert.is(passed.mark.filled, true);

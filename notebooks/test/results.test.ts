@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { figurePoints, figuresOf, readResults } from "../lib/results.ts";
+import { figurePoints, figuresOf, readResults, repeatPairs } from "../lib/results.ts";
 import { FIXTURE, fixture } from "./helpers.ts";
 
 test("reads the fixture's points, profile and run", () => {
@@ -40,6 +40,17 @@ test("figure_lines: a figure draws the unprofiled points of its lines that anoth
   assert.ok(shared.length > alone.length);
   assert.is(shared.length, unprofiledRuns.length);
   assert.not.ok(shared.some((p) => p.figure === "table1"), "Table 1's profiled points stay out");
+});
+
+test("a repeat is drawn with its line and paired with the line's first point at that rate", () => {
+  const r = fixture();
+  const first = r.points.find((p) => p.series === "knot-b-20K-100w" && p.figure !== "table1" && p.offered_rate === 15000)!;
+  const again = { ...first, figure: "repeat", throughput_mbps: first.throughput_mbps + 1 };
+  const withRepeat = { ...r, points: [...r.points, again], run: { ...r.run, figure_lines: { fig7: ["knot-b-20K-100w"], repeat: ["knot-b-20K-100w"] } } };
+  assert.equal(figuresOf(again), ["repeat"]);
+  assert.ok(figurePoints(withRepeat, 7).includes(again));
+  assert.equal(repeatPairs(withRepeat), [{ series: "knot-b-20K-100w", rate: 15000, first, again }]);
+  assert.equal(repeatPairs(r), []);
 });
 
 function brokenCopy(edit: (points: string) => string, run?: object): string {

@@ -28,9 +28,10 @@ test("dry runs: the quick replication's matrix and time; Figure 7 alone; a tunin
 test("a run extended with another figure measures only the lines it does not have (a dry run on a made-up run)", () => {
   const results = mkdtempSync(join(tmpdir(), "cli-extend-"));
   try {
-    const run = (id: string, matrix: object) => {
+    const run = (id: string, matrix: object, plan = PROFILES.standard.plan) => {
       mkdirSync(join(results, id));
-      writeFileSync(join(results, id, "run.json"), JSON.stringify({ run_id: id, profile: "standard", profile_settings: PROFILES.standard, k: 0.6, matrix }));
+      writeFileSync(join(results, id, "run.json"),
+        JSON.stringify({ run_id: id, profile: "standard", profile_settings: { ...PROFILES.standard, plan }, k: 0.6, matrix }));
     };
     run("whole", { experiments: ["table1", "fig7"] });
     const r = cli("run", "--resume", "whole", "--experiment", "fig4", "--results", results, "--dry-run");
@@ -39,6 +40,13 @@ test("a run extended with another figure measures only the lines it does not hav
     assert.match(r.out, /fig4 +userver-nb-30K-3p +5000/);
     assert.not.match(r.out, /fig4 +userver-nb-30K-4p/); // Figure 7 measures it (and Table 1's profiled point is apart)
     assert.match(r.out, /91 points/); // Table 1: 7; Figure 7: 8 × 7; Figure 4: 4 new lines × 7
+    // a run begun before the profile had the repeats takes them with the profile's present rates
+    const { repeat: _, ...before } = PROFILES.standard.plan;
+    run("older", { experiments: ["fig7"] }, before);
+    const o = cli("run", "--resume", "older", "--experiment", "repeat", "--results", results, "--dry-run");
+    assert.is(o.code, 0, o.out);
+    assert.match(o.out, /repeat +knot-b-20K-100w +15000, 30000/);
+    assert.match(o.out, /72 points/); // Figure 7: 8 × 7 (none there yet); the repeats: 8 × 2
     run("some", { experiments: ["fig7"], series: ["knot-b-20K-100w"] });
     const s = cli("run", "--resume", "some", "--experiment", "fig3", "--results", results, "--dry-run");
     assert.is(s.code, 1, s.out);

@@ -67,8 +67,8 @@ test("descriptors per process: one table for Knot, WatPipe and shared-SYMPED; SY
   assert.is(at("nginx-4w"), 4500);
 });
 
-test("experiments: Figures 1–8, Table 1 and the peers; rates in paper units up to 30,000", () => {
-  assert.equal(EXPERIMENTS.map((e) => e.id), ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8", "table1", "peers"]);
+test("experiments: Figures 1–8, Table 1, the peers and the repeats; rates in paper units up to 30,000", () => {
+  assert.equal(EXPERIMENTS.map((e) => e.id), ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8", "table1", "peers", "repeat"]);
   assert.is(Math.max(...getExperiment("fig7").rates), 30000);
   assert.equal(getExperiment("table1").rates, [12000]);
   assert.is(TABLE1_SERIES.length, 7);
@@ -99,11 +99,27 @@ test("a line in two figures is measured once, under the first; every figure stil
   assert.is(m.length, 6 + 8 - 2); // fig4's six lines, and Figure 7's eight less the 1p and 4p lines fig4 has
   const lines = figureLines(PROFILES.standard, both);
   assert.ok(lines.fig7.includes("userver-nb-30K-4p") && lines.fig4.includes("userver-nb-30K-4p"));
-  // the standard profile's lines each measured once (Figure 7's are among the tuning figures'), and Table 1's 7 profiled points
+  // the standard profile's lines each measured once (Figure 7's are among the tuning figures'), Table 1's 7 profiled
+  // points, and the repeats
   const std = runMatrix(PROFILES.standard);
-  const labels = new Set(std.filter((p) => !p.perf).map((p) => p.config.label));
-  assert.is(std.filter((p) => !p.perf).length, labels.size * 7);
+  const figures = std.filter((p) => !p.perf && p.figure !== "repeat");
+  assert.is(figures.length, new Set(figures.map((p) => p.config.label)).size * 7);
   assert.is(std.filter((p) => p.perf).length, 7);
+});
+
+test("the repeats measure Figure 7's lines again, after every other experiment, even where a figure has the point", () => {
+  for (const profile of [PROFILES.standard, PROFILES.full]) {
+    const m = runMatrix(profile);
+    const repeats = m.filter((p) => p.figure === "repeat");
+    assert.is(repeats.length, 8 * 2);
+    assert.ok(m.slice(-repeats.length).every((p) => p.figure === "repeat"));
+    for (const r of repeats) {
+      assert.ok(m.some((p) => p.figure !== "repeat" && !p.perf && p.config.label === r.config.label && p.offeredRate === r.offeredRate), r.id);
+    }
+  }
+  const m = runMatrix(PROFILES.standard, { experiments: ["fig7", "repeat"], series: ["knot-b-20K-100w"] });
+  assert.equal(m.map((p) => p.id).filter((id) => id.includes("15000")), ["fig7__knot-b-20K-100w__15000", "repeat__knot-b-20K-100w__15000"]);
+  assert.not.ok(PROFILES.quick.plan.repeat);
 });
 
 test.run();
