@@ -7,7 +7,7 @@ import {
   checkVerification, combine, cpuTolerance, effectRule, equivalentRule, EQUIVALENT_SHARE, IOWAIT_FLOOR_POINTS, levelRule, mbpsTolerance, num, pct, relationsRule, relative,
   type Measured, type Part, type Relation, type Verdict,
 } from "./rules.js";
-import { repeatabilityMarkdown, repeatabilitySummary } from "./repeats.js";
+import { noise, repeatabilityMarkdown, repeatabilitySummary } from "./repeats.js";
 import { profileRows, profileValue, table1Point } from "./table1.js";
 
 /** Past saturation (§8: saturation lies between 10,000 and 15,000 req/s): where "sustained" throughput is averaged. */
@@ -50,7 +50,7 @@ const meanOf = (ms: Measured[]): Measured | undefined =>
 
 /** Mean of a field over a series' points at a rate. */
 export function at(r: Results, label: string, rate: number, field: NumberField = "throughput_mbps"): Measured | undefined {
-  return byRate(r, label, field).find((m) => Math.abs(m.rate - rate) <= RATE_TOLERANCE * rate);
+  return byRate(r, label, field).find((m) => nearRate(m.points[0], rate));
 }
 
 /** The highest throughput of a series over all rates. */
@@ -365,10 +365,13 @@ const cell = (s: string) => s.replace(/\|/g, "\\|");
 /** The claims report as Markdown: a summary table, each claim's parts with their rules, and a closing note. */
 export function claimsMarkdown(results: Results): string {
   const claims = evaluateClaims(results);
+  const spread = noise(results);
+  const withinNoise = (p: Part) => spread !== undefined && p.difference !== undefined && Math.abs(p.difference) <= spread;
+  const noiseNote = (p: Part) => (withinNoise(p) ? ` — within the measured noise (a repeat moved by ${pct(spread!, false)})` : "");
   const summary = claims.map((c) => `| ${c.id} | ${c.where} | ${cell(c.claim)} | ${cell(c.parts.map((p) => p.paper).join("; "))} | ${cell(c.parts.map((p) => p.summary ?? p.ours).join("; "))} | **${c.verdict}** |`);
   const details = claims.flatMap((c) => [
     `### ${c.id} — ${c.verdict}`, "", `${c.claim} (${c.where})`, "",
-    ...c.parts.map((p) => `- ${p.what}: ours ${p.ours}; paper ${p.paper} → **${p.verdict}** (${p.rule})`), "",
+    ...c.parts.map((p) => `- ${p.what}: ours ${p.ours}; paper ${p.paper} → **${p.verdict}** (${p.rule})${noiseNote(p)}`), "",
   ]);
   const byVerdict = (v: Verdict) => claims.filter((c) => c.verdict === v).map((c) => c.id).join(", ") || "none";
   return [
@@ -386,6 +389,9 @@ export function claimsMarkdown(results: Results): string {
     `- Partly reproduced: ${byVerdict("partly reproduced")}`,
     `- Not reproduced: ${byVerdict("not reproduced")}`,
     `- Not measured: ${byVerdict("not measured")}`,
-    `- Repeatability: ${repeatabilitySummary(results)}.`, "",
+    `- Repeatability: ${repeatabilitySummary(results)}.`,
+    ...(spread === undefined ? [] : [`- Differences within that noise (the verdict stands by its rule, but a repeat could turn it): ${
+      claims.flatMap((c) => c.parts.filter(withinNoise).map((p) => `${c.id} ${p.what} (${p.ours})`)).join("; ") || "none"}`]),
+    "",
   ].join("\n");
 }

@@ -20,6 +20,12 @@ export function repeatability(r: Pick<Results, "points">): Repeatability {
   return { pairs, changes, medianAbs, largest };
 }
 
+/** The largest change a repeat showed (relative, ≥ 0): a difference between two lines no larger is within the noise. */
+export function noise(r: Pick<Results, "points">): number | undefined {
+  const { largest } = repeatability(r);
+  return largest && Math.abs(largest.change);
+}
+
 /** One sentence on the measured noise, for the claims' closing note. */
 export function repeatabilitySummary(r: Pick<Results, "points">): string {
   const { changes, medianAbs, largest } = repeatability(r);

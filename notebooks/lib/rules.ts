@@ -19,6 +19,8 @@ export interface Part {
   rule: string;
   /** A short form of `ours` for the summary table (relations: how many hold). */
   summary?: string;
+  /** Effects and equivalences: our relative difference between two measurements, to hold against the measured noise. */
+  difference?: number;
 }
 
 /** A relative effect (e.g. +18%) is reproduced within max(5 points, a third of the paper's effect). */
@@ -63,7 +65,7 @@ export function effectRule(what: string, ours: Measured | undefined, paper: numb
   if (!ours) return notMeasured(what, pct(paper), rule);
   const o = ours.value;
   const verdict: Verdict = Math.abs(o - paper) <= tol + EPS ? "reproduced" : Math.sign(o) === Math.sign(paper) ? "partly reproduced" : "not reproduced";
-  return checkVerification({ what, ours: pct(o), paper: pct(paper), verdict, rule }, ours.points);
+  return checkVerification({ what, ours: pct(o), paper: pct(paper), verdict, rule, difference: o }, ours.points);
 }
 
 /** A level (Mbps, % CPU, …): reproduced within `tol`, partly within twice `tol`, otherwise not. */
@@ -85,7 +87,7 @@ export function equivalentRule(what: string, ours: Measured | undefined, paper =
   if (!ours) return notMeasured(what, paper, rule);
   const d = Math.abs(ours.value);
   const verdict: Verdict = d <= EQUIVALENT_SHARE + EPS ? "reproduced" : d <= 2 * EQUIVALENT_SHARE + EPS ? "partly reproduced" : "not reproduced";
-  return checkVerification({ what, ours: pct(ours.value), paper, verdict, rule }, ours.points);
+  return checkVerification({ what, ours: pct(ours.value), paper, verdict, rule, difference: ours.value }, ours.points);
 }
 
 /** A statement about our data that holds or not (undefined: not measured). */
