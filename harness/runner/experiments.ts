@@ -50,6 +50,8 @@ export const EXPERIMENTS: Experiment[] = [
   { id: "fig7", title: "Throughput of different architectures", rates: AXIS, series: FIG7 },
   { id: "fig8", title: "Response times of different architectures", rates: AXIS, series: FIG7, sameAs: "fig7" },
   { id: "table1", title: "Server performance statistics at 12,000 req/s", rates: [12000], series: TABLE1_SERIES, perf: true },
+  { id: "poll", title: "knot-b-20K-50w's poll overhead at 12,000, 25,000 and 30,000 req/s (§4.4)", rates: [12000, 25000, 30000],
+    series: ["knot-b-20K-50w"], perf: true, note: "C9's profile: the paper quotes this configuration's poll overhead at three rates" },
   { id: "peers", title: "Peers: Debian nginx with sendfile", rates: AXIS, series: ["nginx-1w", "nginx-4w"],
     note: "not in the paper: what people use today, configured like our servers" },
   // Last, so that each repeat is an ordinary point of its configuration: not its correctness run, not the first after

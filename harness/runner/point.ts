@@ -275,7 +275,9 @@ async function profilePoint(env: PointEnv, spec: PointSpec, perfData: string, ra
   const red = reduce(samples, [spec.config.server], env.sourceIndex, tids ? (t) => tids.has(t) || vmstatTids.has(t) : undefined);
   writeFileSync(join(rawDir, "profile.json"), JSON.stringify({ samples: red.samples, idleSamples: red.idleSamples,
     foreignSamples: red.foreignSamples, rows: red.rows, unmatchedKernel: red.unmatchedKernel.slice(0, 40) }, null, 2) + "\n");
-  return red.rows.map((x) => ({ run_id: env.runId, series: spec.config.label, section: x.section, category: x.category, pct: x.pct }));
+  // Table 1's rows are named by label; a profile at other rates (C9's) by label@rate
+  const series = spec.figure === "table1" ? spec.config.label : `${spec.config.label}@${spec.offeredRate}`;
+  return red.rows.map((x) => ({ run_id: env.runId, series, section: x.section, category: x.category, pct: x.pct }));
 }
 
 type CgroupCounters = Awaited<ReturnType<Bed["cgroupStats"]>>;

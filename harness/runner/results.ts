@@ -84,7 +84,8 @@ export class RunResults {
   appendPoint(row: PointRow, profile: ProfileCsvRow[] = []): void {
     if (profile.length) {
       // rewritten whole (atomically): a series re-run after an interruption replaces its earlier rows
-      const others = this.readProfile().filter((r) => r.series !== row.series);
+      const series = new Set(profile.map((r) => r.series));
+      const others = this.readProfile().filter((r) => !series.has(r.series));
       writeAtomic(this.profileCsv, stringify([PROFILE_COLUMNS as unknown as string[], ...[...others, ...profile]
         .map((r) => PROFILE_COLUMNS.map((c) => fmt((r as Record<string, string | number>)[c])))]));
     }

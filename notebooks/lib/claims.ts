@@ -8,7 +8,7 @@ import {
   type Measured, type Part, type Relation, type Verdict,
 } from "./rules.js";
 import { noise, repeatabilityMarkdown, repeatabilitySummary } from "./repeats.js";
-import { profileRows, profileValue, table1Point } from "./table1.js";
+import { profiledPoint, profileRows, profileValue } from "./table1.js";
 
 /** Past saturation (§8: saturation lies between 10,000 and 15,000 req/s): where "sustained" throughput is averaged. */
 export const SUSTAINED_FROM_RATE = 15000;
@@ -100,7 +100,7 @@ function effect(id: string, what: string, ours: Measured | undefined): Part {
 /** A Table 1 category of our profile (at 12,000 req/s, or at `rate`), with the point measured there so its verdict counts. */
 function category(r: Results, label: string, metric: string, rate?: number): Measured | undefined {
   const v = profileValue(profileRows(r.profile, label, rate), metric);
-  const point = rate === undefined ? table1Point(r.points, label) : at(r, label, rate)?.points[0];
+  const point = profiledPoint(r.points, label, rate);
   return v === undefined ? undefined : { value: v, points: point ? [point] : [] };
 }
 function categoryLevel(r: Results, label: string, metric: string, paper = table1Value(metric, label)!): Part {
@@ -285,7 +285,7 @@ function claimC14(r: Results): Part[] {
 function claimC15(r: Results): Part[] {
   const groups = [[SHARED, WATPIPE], [UB, UNB], [KNOT_B], [KNOT_NB], [KNOT_C]];
   const rate = (l: string): Measured | undefined => {
-    const p = table1Point(r.points, l);
+    const p = profiledPoint(r.points, l);
     return p && !Number.isNaN(p.reply_rate) ? { value: p.reply_rate, points: [p] } : undefined;
   };
   const relations: Relation[] = [];

@@ -98,11 +98,14 @@ export function readResults(dir: string): Results {
   return { dir, run, points: readPoints(join(dir, "points.csv")), profile };
 }
 
-type Experiment = number | "table1" | "peers" | "repeat";
+type Experiment = number | "table1" | "poll" | "peers" | "repeat";
+
+/** The experiments whose points are profiled with perf: Table 1's and C9's poll overhead at three rates. */
+const PROFILED: Experiment[] = ["table1", "poll"];
 
 /**
- * The experiments a point belongs to: the runner writes "fig7", "table1", "peers" or "repeat" (a point measured again);
- * numbers, "figure-7" and lists ("3;7") are read too.
+ * The experiments a point belongs to: the runner writes "fig7", "table1", "poll", "peers" or "repeat" (a point
+ * measured again); numbers, "figure-7" and lists ("3;7") are read too.
  */
 export function figuresOf(p: Point): Experiment[] {
   return p.figure
@@ -111,6 +114,7 @@ export function figuresOf(p: Point): Experiment[] {
     .flatMap((t): Experiment[] => {
       if (/^(table|t)[-_ ]?1$/i.test(t)) return ["table1"];
       if (/^peers?$/i.test(t)) return ["peers"];
+      if (/^poll$/i.test(t)) return ["poll"];
       if (/^repeats?$/i.test(t)) return ["repeat"];
       const m = /^(?:fig(?:ure)?[-_ ]?)?(\d+)$/i.exec(t);
       return m ? [Number(m[1])] : [];
@@ -130,10 +134,10 @@ export function figurePoints(r: Pick<Results, "points" | "run">, n: number): Poi
   return r.points.filter((p) => figuresOf(p).some((f) => wanted.includes(f)) || (lines.has(p.series) && unprofiled(p)));
 }
 
-/** Points of the tuning and comparison experiments and their repeats: Table 1's are profiled (perf costs CPU) and serve
- *  Table 1 only. */
+/** Points of the tuning and comparison experiments and their repeats: profiled points (perf costs CPU) serve only
+ *  their profiles (Table 1, C9). */
 export function unprofiled(p: Point): boolean {
-  return figuresOf(p).some((f) => f !== "table1");
+  return figuresOf(p).some((f) => !PROFILED.includes(f));
 }
 
 /** A point measures the server unless the client was the bottleneck or the server failed. */

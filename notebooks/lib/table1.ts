@@ -2,7 +2,7 @@
 import { stringify } from "csv-stringify/sync";
 import { captionLines } from "./figures.js";
 import { TABLE1, TABLE1_CONFIGS, TABLE1_RATE } from "./paper.js";
-import { figuresOf, measuresServer, nearRate, RATE_TOLERANCE, type Point, type ProfileRow, type Results } from "./results.js";
+import { measuresServer, nearRate, RATE_TOLERANCE, unprofiled, type Point, type ProfileRow, type Results } from "./results.js";
 
 /** Table 1's totals and the profile section each sums. */
 const SECTION_OF_TOTAL: Record<string, string> = {
@@ -28,12 +28,12 @@ export interface Table1Cell {
 }
 
 /**
- * The point that stands for a configuration in Table 1: one that measured the server at 12,000 req/s, preferably
- * one the runner marked for Table 1; the last such row when there are several.
+ * The point a configuration's profile at a rate (Table 1's: 12,000 req/s) comes from: one that measured the server
+ * there, preferably one the runner profiled; the last such row when there are several.
  */
-export function table1Point(points: Point[], label: string): Point | undefined {
-  const candidates = points.filter((p) => p.series === label && measuresServer(p) && nearRate(p, TABLE1_RATE));
-  const marked = candidates.filter((p) => figuresOf(p).includes("table1"));
+export function profiledPoint(points: Point[], label: string, rate = TABLE1_RATE): Point | undefined {
+  const candidates = points.filter((p) => p.series === label && measuresServer(p) && nearRate(p, rate));
+  const marked = candidates.filter((p) => !unprofiled(p));
   return (marked.length ? marked : candidates).at(-1);
 }
 
@@ -64,7 +64,7 @@ export function table1Comparison(results: Results): Table1Cell[] {
       const field = POINT_FIELD[row.metric];
       let ours: number | undefined;
       if (field) {
-        const v = table1Point(results.points, label)?.[field];
+        const v = profiledPoint(results.points, label)?.[field];
         ours = typeof v === "number" && !Number.isNaN(v) ? v : undefined;
       } else ours = profileValue(profileRows(results.profile, label), row.metric);
       cells.push({ metric: row.metric, section: row.section, column, label, ours, paper: row.values[column] as number });
@@ -84,7 +84,7 @@ export function table1Markdown(results: Results): string {
   const cells = table1Comparison(results);
   const header = `| metric | ${TABLE1_CONFIGS.map((c) => c.label).join(" | ")} |`;
   const rule = `|---|${TABLE1_CONFIGS.map(() => "---:").join("|")}|`;
-  const verdicts = `| verification of the 12K point | ${TABLE1_CONFIGS.map((c) => table1Point(results.points, c.label)?.verdict ?? "not measured").join(" | ")} |`;
+  const verdicts = `| verification of the 12K point | ${TABLE1_CONFIGS.map((c) => profiledPoint(results.points, c.label)?.verdict ?? "not measured").join(" | ")} |`;
   const rows = TABLE1.filter((r) => r.section !== "config").map((r) => {
     const row = cells.filter((c) => c.metric === r.metric);
     return `| ${r.metric} (${r.section}) | ${row.map((c) => `${format(c.ours, c.metric)} / ${format(c.paper, c.metric)}`).join(" | ")} |`;

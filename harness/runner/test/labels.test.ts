@@ -68,7 +68,7 @@ test("descriptors per process: one table for Knot, WatPipe and shared-SYMPED; SY
 });
 
 test("experiments: Figures 1–8, Table 1, the peers and the repeats; rates in paper units up to 30,000", () => {
-  assert.equal(EXPERIMENTS.map((e) => e.id), ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8", "table1", "peers", "repeat"]);
+  assert.equal(EXPERIMENTS.map((e) => e.id), ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8", "table1", "poll", "peers", "repeat"]);
   assert.is(Math.max(...getExperiment("fig7").rates), 30000);
   assert.equal(getExperiment("table1").rates, [12000]);
   assert.is(TABLE1_SERIES.length, 7);
@@ -99,12 +99,15 @@ test("a line in two figures is measured once, under the first; every figure stil
   assert.is(m.length, 6 + 8 - 2); // fig4's six lines, and Figure 7's eight less the 1p and 4p lines fig4 has
   const lines = figureLines(PROFILES.standard, both);
   assert.ok(lines.fig7.includes("userver-nb-30K-4p") && lines.fig4.includes("userver-nb-30K-4p"));
-  // the standard profile's lines each measured once (Figure 7's are among the tuning figures'), Table 1's 7 profiled
-  // points, and the repeats
+  // the standard profile's lines each measured once (Figure 7's are among the tuning figures'), the profiled points
+  // (Table 1's 7 at 12K; C9's knot-b-20K-50w at 12K, 25K and 30K, apart from Figure 3's), and the repeats
   const std = runMatrix(PROFILES.standard);
   const figures = std.filter((p) => !p.perf && p.figure !== "repeat");
   assert.is(figures.length, new Set(figures.map((p) => p.config.label)).size * 7);
-  assert.is(std.filter((p) => p.perf).length, 7);
+  assert.is(std.filter((p) => p.perf && p.figure === "table1").length, 7);
+  assert.equal(std.filter((p) => p.figure === "poll").map((p) => `${p.config.label}@${p.offeredRate} ${p.perf}`),
+    ["knot-b-20K-50w@12000 true", "knot-b-20K-50w@25000 true", "knot-b-20K-50w@30000 true"]);
+  assert.ok(std.some((p) => p.figure === "fig3" && p.config.label === "knot-b-20K-50w" && p.offeredRate === 25000 && !p.perf));
 });
 
 test("the repeats measure Figure 7's lines again, after every other experiment, even where a figure has the point", () => {

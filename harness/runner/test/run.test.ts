@@ -75,7 +75,7 @@ test("an interrupted run resumes without redoing finished points; a torn last li
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
-test("profile rows of a re-run series replace the old ones", () => {
+test("profile rows of a re-run series replace the old ones; a series profiled at another rate keeps its own", () => {
   const dir = mkdtempSync(join(tmpdir(), "run-"));
   try {
     const results = RunResults.open(dir, "r3");
@@ -83,8 +83,9 @@ test("profile rows of a re-run series replace the old ones", () => {
     const prof = (pct: number) => [{ run_id: "r3", series: row.series as string, section: "vmlinux", category: "networking", pct }];
     results.appendPoint(row, prof(10));
     results.appendPoint({ ...row, series: "other" }, [{ ...prof(5)[0], series: "other" }]);
+    results.appendPoint(row, [{ ...prof(7)[0], series: `${row.series}@25000` }]);
     results.appendPoint(row, prof(20));
-    assert.equal(results.readProfile().map((r) => `${r.series}:${r.pct}`), ["other:5", `${row.series}:20`]);
+    assert.equal(results.readProfile().map((r) => `${r.series}:${r.pct}`), ["other:5", `${row.series}@25000:7`, `${row.series}:20`]);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
