@@ -34,6 +34,7 @@ export const TABLE1_SERIES = [
 ];
 
 // Figures 1–6's legends are not in the paper's text; these lines are the ones its prose names or implies (§4.4, §5.3, §6.1).
+// userver-nb-30K-6p stands for §5.3's "adding more processes does not improve performance (experiments not shown)" (C10).
 export const EXPERIMENTS: Experiment[] = [
   { id: "fig1", title: "Tuning Knot – application-level cache", rates: AXIS,
     series: ["knot-c-20K-100w-1000MB", "knot-c-20K-100w-500MB", "knot-c-20K-100w-100MB", "knot-c-20K-100w-10MB"] },
@@ -42,7 +43,7 @@ export const EXPERIMENTS: Experiment[] = [
   { id: "fig3", title: "Tuning Knot – blocking sendfile", rates: AXIS,
     series: ["knot-b-20K-100w", "knot-b-40K-100w", "knot-b-20K-50w", "knot-b-40K-50w", "knot-b-10K-100w", "knot-b-10K-50w"] },
   { id: "fig4", title: "Tuning the µserver – non-blocking sendfile", rates: AXIS,
-    series: ["userver-nb-30K-4p", "userver-nb-30K-3p", "userver-nb-30K-2p", "userver-nb-30K-1p", "userver-nb-10K-1p", "userver-nb-10K-2p"] },
+    series: ["userver-nb-30K-4p", "userver-nb-30K-3p", "userver-nb-30K-2p", "userver-nb-30K-1p", "userver-nb-10K-1p", "userver-nb-10K-2p", "userver-nb-30K-6p"] },
   { id: "fig5", title: "Tuning the µserver – blocking sendfile", rates: AXIS,
     series: ["userver-b-30K-100p", "userver-b-50K-200p", "userver-b-30K-200p", "userver-b-50K-100p", "userver-b-30K-75p", "userver-b-50K-75p"] },
   { id: "fig6", title: "Tuning WatPipe", rates: AXIS,

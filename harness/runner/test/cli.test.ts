@@ -39,7 +39,7 @@ test("a run extended with another figure measures only the lines it does not hav
     assert.match(r.out, /adding fig4/);
     assert.match(r.out, /fig4 +userver-nb-30K-3p +5000/);
     assert.not.match(r.out, /fig4 +userver-nb-30K-4p/); // Figure 7 measures it (and Table 1's profiled point is apart)
-    assert.match(r.out, /91 points/); // Table 1: 7; Figure 7: 8 × 7; Figure 4: 4 new lines × 7
+    assert.match(r.out, /98 points/); // Table 1: 7; Figure 7: 8 × 7; Figure 4: 5 new lines × 7
     // a run begun before the profile had the repeats takes them with the profile's present rates
     const { repeat: _, ...before } = PROFILES.standard.plan;
     run("older", { experiments: ["fig7"] }, before);
