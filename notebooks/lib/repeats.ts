@@ -20,10 +20,15 @@ export function repeatability(r: Pick<Results, "points">): Repeatability {
   return { pairs, changes, medianAbs, largest };
 }
 
-/** The largest change a repeat showed (relative, ≥ 0): a difference between two lines no larger is within the noise. */
-export function noise(r: Pick<Results, "points">): number | undefined {
-  const { largest } = repeatability(r);
-  return largest && Math.abs(largest.change);
+/**
+ * How far the given lines moved when measured again: the largest change among their repeats, or, when none of them
+ * was repeated, the median change of the run's repeats; undefined without repeats.
+ */
+export function noiseOf(r: Pick<Results, "points">, lines: string[]): { value: number; basis: string } | undefined {
+  const { changes, medianAbs } = repeatability(r);
+  const own = changes.filter((c) => lines.includes(c.pair.series)).map((c) => Math.abs(c.change));
+  if (own.length) return { value: Math.max(...own), basis: `${lines.length > 1 ? "these lines" : "this line"} moved by up to ${pct(Math.max(...own), false)} when measured again` };
+  return medianAbs === undefined ? undefined : { value: medianAbs, basis: `the run's repeats moved by a median of ${pct(medianAbs, false)}` };
 }
 
 /** One sentence on the measured noise, for the claims' closing note. */

@@ -19,8 +19,10 @@ export interface Part {
   rule: string;
   /** A short form of `ours` for the summary table (relations: how many hold). */
   summary?: string;
-  /** Effects and equivalences: our relative difference between two measurements, to hold against the measured noise. */
+  /** Effects and equivalences: our relative difference between two measurements and the lines it compares, to hold
+   *  against the noise those lines showed when measured again. */
   difference?: number;
+  lines?: string[];
 }
 
 /** A relative effect (e.g. +18%) is reproduced within max(5 points, a third of the paper's effect). */
@@ -54,6 +56,9 @@ export function checkVerification(part: Part, used: Point[]): Part {
   return { ...part, rule, verdict: part.verdict === "reproduced" ? "partly reproduced" : part.verdict };
 }
 
+/** What a relative difference compares: its value and the lines of its points. */
+const compared = (m: Measured) => ({ difference: m.value, lines: [...new Set(m.points.map((p) => p.series))] });
+
 function notMeasured(what: string, paper: string, rule: string): Part {
   return { what, ours: "not measured", paper, verdict: "not measured", rule };
 }
@@ -65,7 +70,7 @@ export function effectRule(what: string, ours: Measured | undefined, paper: numb
   if (!ours) return notMeasured(what, pct(paper), rule);
   const o = ours.value;
   const verdict: Verdict = Math.abs(o - paper) <= tol + EPS ? "reproduced" : Math.sign(o) === Math.sign(paper) ? "partly reproduced" : "not reproduced";
-  return checkVerification({ what, ours: pct(o), paper: pct(paper), verdict, rule, difference: o }, ours.points);
+  return checkVerification({ what, ours: pct(o), paper: pct(paper), verdict, rule, ...compared(ours) }, ours.points);
 }
 
 /** A level (Mbps, % CPU, …): reproduced within `tol`, partly within twice `tol`, otherwise not. */
@@ -87,7 +92,7 @@ export function equivalentRule(what: string, ours: Measured | undefined, paper =
   if (!ours) return notMeasured(what, paper, rule);
   const d = Math.abs(ours.value);
   const verdict: Verdict = d <= EQUIVALENT_SHARE + EPS ? "reproduced" : d <= 2 * EQUIVALENT_SHARE + EPS ? "partly reproduced" : "not reproduced";
-  return checkVerification({ what, ours: pct(ours.value), paper, verdict, rule, difference: ours.value }, ours.points);
+  return checkVerification({ what, ours: pct(ours.value), paper, verdict, rule, ...compared(ours) }, ours.points);
 }
 
 /** A statement about our data that holds or not (undefined: not measured). */
