@@ -81,8 +81,8 @@ const STD_RATES = [5000, 10000, 12500, 15000, 20000, 25000, 30000];
 
 export const PROFILES: Record<string, Profile> = {
   quick: {
-    name: "quick", description: "Figure 7's configurations at 3 rates (short points), Table 1 at 12,000 req/s",
-    plan: { fig7: [5000, 15000, 30000], table1: [12000] },
+    name: "quick", description: "Figure 7's configurations at 3 rates (short points), Table 1 at 12,000 req/s, 8 repeats at 15,000",
+    plan: { fig7: [5000, 15000, 30000], table1: [12000], repeat: [15000] },
     warmupS: 10, durationS: 20, idleS: 3, clientTimeoutS: CLIENT_TIMEOUT_S,
   },
   standard: {

@@ -34,7 +34,7 @@ export function noiseOf(r: Pick<Results, "points">, lines: string[]): { value: n
 /** One sentence on the measured noise, for the claims' closing note. */
 export function repeatabilitySummary(r: Pick<Results, "points">): string {
   const { changes, medianAbs, largest } = repeatability(r);
-  if (!largest || medianAbs === undefined) return "no point was measured twice (the standard and full profiles' `repeat` experiment does): the differences above come with no measured noise";
+  if (!largest || medianAbs === undefined) return "no point was measured twice (every profile's `repeat` experiment does): the differences above come with no measured noise";
   return `${changes.length} point${changes.length === 1 ? "" : "s"} measured twice moved by a median of ${pct(medianAbs, false)} and at most ${pct(Math.abs(largest.change), false)} ` +
     `(${largest.pair.series} at ${num(largest.pair.rate)} req/s): a difference between two lines smaller than that rests on single points that move as much`;
 }

@@ -17,7 +17,7 @@ const cli = (...args: string[]) => {
 test("dry runs: the quick replication's matrix and time; Figure 7 alone; a tuning matrix", () => {
   const q = cli("replicate", "--profile", "quick", "--dry-run");
   assert.is(q.code, 0, q.out);
-  assert.match(q.out, /31 points, 8 configurations/);
+  assert.match(q.out, /39 points, 8 configurations/);
   assert.match(q.out, /table1 +knot-c-20K-100w-1000MB \(perf\) +12000/);
   const f7 = cli("run", "--experiment", "fig7", "--profile", "standard", "--series", "knot-b-20K-100w", "--dry-run");
   assert.match(f7.out, /fig7 +knot-b-20K-100w +5000, 10000, 12500, 15000, 20000, 25000, 30000/);
