@@ -2,12 +2,12 @@
 import { captionLines } from "./figures.js";
 import { parseLabel } from "./labels.js";
 import { CLAIMS, FIGURE7_SERIES, TABLE1_CONFIGS, paperValue, table1Value } from "./paper.js";
-import { figurePoints, measuresServer, nearRate, RATE_TOLERANCE, repeatPairs, unprofiled, VERDICTS, type Point, type Results } from "./results.js";
+import { figurePoints, measuresServer, nearRate, RATE_TOLERANCE, unprofiled, VERDICTS, type Point, type Results } from "./results.js";
 import {
   checkVerification, combine, cpuTolerance, effectRule, equivalentRule, EQUIVALENT_SHARE, IOWAIT_FLOOR_POINTS, levelRule, mbpsTolerance, num, pct, relationsRule, relative,
   type Measured, type Part, type Relation, type Verdict,
 } from "./rules.js";
-import { noiseOf, repeatabilityMarkdown, repeatabilitySummary } from "./repeats.js";
+import { noiseOf, repeatability, repeatabilityMarkdown, repeatabilitySummary } from "./repeats.js";
 import { profiledPoint, profileRows, profileValue } from "./table1.js";
 
 /** Past saturation (§8: saturation lies between 10,000 and 15,000 req/s): where "sustained" throughput is averaged. */
@@ -365,10 +365,10 @@ const cell = (s: string) => s.replace(/\|/g, "\\|");
 /** The claims report as Markdown: a summary table, each claim's parts with their rules, and a closing note. */
 export function claimsMarkdown(results: Results): string {
   const claims = evaluateClaims(results);
-  const noise = (p: Part) => (p.difference === undefined ? undefined : noiseOf(results, p.lines ?? []));
+  const rep = repeatability(results); // once: every part is held against it
+  const noise = (p: Part) => (p.difference === undefined ? undefined : noiseOf(rep, p.lines ?? []));
   const withinNoise = (p: Part) => Math.abs(p.difference ?? Infinity) <= (noise(p)?.value ?? -1);
   const noiseNote = (p: Part) => (withinNoise(p) ? ` — within the measured noise (${noise(p)!.basis})` : "");
-  const repeated = repeatPairs(results).length > 0;
   const summary = claims.map((c) => `| ${c.id} | ${c.where} | ${cell(c.claim)} | ${cell(c.parts.map((p) => p.paper).join("; "))} | ${cell(c.parts.map((p) => p.summary ?? p.ours).join("; "))} | **${c.verdict}** |`);
   const details = claims.flatMap((c) => [
     `### ${c.id} — ${c.verdict}`, "", `${c.claim} (${c.where})`, "",
@@ -384,14 +384,14 @@ export function claimsMarkdown(results: Results): string {
     "points where the client was the bottleneck or the server failed are not used.", "",
     "| id | where | claim | paper | ours | verdict |", "|---|---|---|---|---|---|", ...summary, "",
     "## Each claim, part by part", "", ...details,
-    ...repeatabilityMarkdown(results),
+    ...repeatabilityMarkdown(rep),
     "## Closing note", "",
     `- Reproduced: ${byVerdict("reproduced")}`,
     `- Partly reproduced: ${byVerdict("partly reproduced")}`,
     `- Not reproduced: ${byVerdict("not reproduced")}`,
     `- Not measured: ${byVerdict("not measured")}`,
-    `- Repeatability: ${repeatabilitySummary(results)}.`,
-    ...(!repeated ? [] : [`- Differences within the measured noise (the verdict stands by its rule, but a repeat could turn it): ${
+    `- Repeatability: ${repeatabilitySummary(rep)}.`,
+    ...(!rep.pairs.length ? [] : [`- Differences within the measured noise (the verdict stands by its rule, but a repeat could turn it): ${
       claims.flatMap((c) => c.parts.filter(withinNoise).map((p) => `${c.id} ${p.what} (${p.ours})`)).join("; ") || "none"}`]),
     "",
   ].join("\n");

@@ -1,6 +1,6 @@
 // Vega-Lite specs of Figures 1–8: our series in paper units, failed points marked, the paper's values beside ours.
 import { FIGURE_TITLES, PAPER_VALUES, TABLE1_CONFIGS, TABLE1_RATE, table1Value } from "./paper.js";
-import { figurePoints, figuresOf, type Point, type Results, type RunInfo } from "./results.js";
+import { figurePoints, isRepeat, type Point, type Results, type RunInfo } from "./results.js";
 import { architectureOf } from "./labels.js";
 import { seriesStyles } from "./style.js";
 
@@ -164,7 +164,7 @@ function build(results: Results, n: number, yField: "throughput_mbps" | "mean_re
   const notes = [
     points.length ? "" : `This run has no points for Figure ${n}: only the paper's values are drawn.`,
     "Filled points passed verification (§3.4); hollow points did not.",
-    points.some((p) => figuresOf(p).includes("repeat")) ? "A rate measured twice (the repeats) has two points; the line passes through their mean." : "",
+    points.some(isRepeat) ? "A rate measured twice (the repeats) has two points; the line passes through their mean." : "",
     refs.length ? "Thin dashed lines: levels quoted in the paper's text." : "",
     n === 7 ? "Open diamonds: the paper's Table 1 throughput at 12,000 req/s." : "",
     points.some((p) => architectureOf(p.series) === "nginx") ? "nginx: Debian's nginx as a present-day peer, not in the paper." : "",

@@ -24,24 +24,22 @@ export function repeatability(r: Pick<Results, "points">): Repeatability {
  * How far the given lines moved when measured again: the largest change among their repeats, or, when none of them
  * was repeated, the median change of the run's repeats; undefined without repeats.
  */
-export function noiseOf(r: Pick<Results, "points">, lines: string[]): { value: number; basis: string } | undefined {
-  const { changes, medianAbs } = repeatability(r);
+export function noiseOf({ changes, medianAbs }: Repeatability, lines: string[]): { value: number; basis: string } | undefined {
   const own = changes.filter((c) => lines.includes(c.pair.series)).map((c) => Math.abs(c.change));
   if (own.length) return { value: Math.max(...own), basis: `${lines.length > 1 ? "these lines" : "this line"} moved by up to ${pct(Math.max(...own), false)} when measured again` };
   return medianAbs === undefined ? undefined : { value: medianAbs, basis: `the run's repeats moved by a median of ${pct(medianAbs, false)}` };
 }
 
 /** One sentence on the measured noise, for the claims' closing note. */
-export function repeatabilitySummary(r: Pick<Results, "points">): string {
-  const { changes, medianAbs, largest } = repeatability(r);
+export function repeatabilitySummary({ changes, medianAbs, largest }: Repeatability): string {
   if (!largest || medianAbs === undefined) return "no point was measured twice (every profile's `repeat` experiment does): the differences above come with no measured noise";
   return `${changes.length} point${changes.length === 1 ? "" : "s"} measured twice moved by a median of ${pct(medianAbs, false)} and at most ${pct(Math.abs(largest.change), false)} ` +
     `(${largest.pair.series} at ${num(largest.pair.rate)} req/s): a difference between two lines smaller than that rests on single points that move as much`;
 }
 
 /** The repeatability section of the claims report: every pair, its change, both verdicts. */
-export function repeatabilityMarkdown(r: Pick<Results, "points">): string[] {
-  const { pairs, changes } = repeatability(r);
+export function repeatabilityMarkdown(rep: Repeatability): string[] {
+  const { pairs, changes } = rep;
   const change = new Map(changes.map((c) => [c.pair, c.change]));
   const rows = pairs.map((p) => `| ${p.series} | ${num(p.rate)} | ${num(p.first.throughput_mbps)} (${p.first.verdict}) | ` +
     `${num(p.again.throughput_mbps)} (${p.again.verdict}) | ${change.has(p) ? pct(change.get(p)!) : "not comparable"} |`);
@@ -49,7 +47,7 @@ export function repeatabilityMarkdown(r: Pick<Results, "points">): string[] {
     "## Repeatability", "",
     "The `repeat` experiment measures Figure 7's lines a second time at the end of the run, after every other point; figures",
     "and claims use the mean of a rate's points. Throughput in Mbps (paper units), first measurement and again.", "",
-    `Summary: ${repeatabilitySummary(r)}.`, "",
+    `Summary: ${repeatabilitySummary(rep)}.`, "",
     ...(rows.length ? ["| configuration | req/s | first | again | change |", "|---|---|---|---|---|", ...rows, ""] : []),
   ];
 }

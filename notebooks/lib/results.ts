@@ -160,9 +160,13 @@ export interface RepeatPair {
   again: Point;
 }
 
+/** A point of the repeat experiment: a point of its line measured a second time. */
+export function isRepeat(p: Point): boolean {
+  return figuresOf(p).includes("repeat");
+}
+
 /** The repeats that have a first measurement, in the run's order. */
 export function repeatPairs(r: Pick<Results, "points">): RepeatPair[] {
-  const isRepeat = (p: Point) => figuresOf(p).includes("repeat");
   return r.points.filter(isRepeat).flatMap((again) => {
     const first = r.points.find((p) => !isRepeat(p) && unprofiled(p) && p.series === again.series && p.offered_rate === again.offered_rate);
     return first ? [{ series: again.series, rate: again.offered_rate, first, again }] : [];
