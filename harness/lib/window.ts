@@ -7,6 +7,8 @@ import type { FileCounts } from "./loadgen-summary.ts";
 export interface WindowStats {
   sessions: number;               // sessions whose first request started in the window
   requests: number;               // requests started in the window
+  requestsFirstHalf: number;      // of those, started in its first half (the page cache's steady state compares halves)
+  files: Set<string>;             // distinct URIs requested in the window (the workload's footprint)
   replies: number;                // replies completed in the window
   bytes: number;                  // bytes of those replies
   errors: Record<string, number>; // failed requests started in the window, by class (client-timo, connreset, …)
@@ -31,7 +33,8 @@ function fields(line: string): string[] {
 /** Reads the rows of one --csv file and keeps what falls in [fromMs, toMs) of the run's clock (ms since its start). */
 export async function windowStats(csvPath: string, fromMs: number, toMs: number): Promise<WindowStats> {
   const inWin = (t: number) => t >= fromMs && t < toMs;
-  const w: WindowStats = { sessions: 0, requests: 0, replies: 0, bytes: 0, errors: {}, byFile: {}, responseMs: { mean: NaN, median: NaN, p90: NaN } };
+  const midMs = (fromMs + toMs) / 2;
+  const w: WindowStats = { sessions: 0, requests: 0, requestsFirstHalf: 0, files: new Set(), replies: 0, bytes: 0, errors: {}, byFile: {}, responseMs: { mean: NaN, median: NaN, p90: NaN } };
   const firstStart = new Map<string, number>();
   const connect = new Map<string, number>();       // session → its connection's set-up time
   const repliesOf = new Map<string, number>();     // session → replies in the window
@@ -42,7 +45,7 @@ export async function windowStats(csvPath: string, fromMs: number, toMs: number)
     if (header) { header = false; continue; }
     if (!line) continue;
     // start_ms,session,uri,size_class,status,bytes,connect_ms,response_ms,transfer_ms,outcome
-    const [startS, session, , cls, , bytesS, connectS, respS, xferS, outcome] = fields(line);
+    const [startS, session, uri, cls, , bytesS, connectS, respS, xferS, outcome] = fields(line);
     const start = startS === "" ? NaN : Number(startS);
     if (Number.isFinite(start)) {
       const f = firstStart.get(session);
@@ -52,6 +55,8 @@ export async function windowStats(csvPath: string, fromMs: number, toMs: number)
     const file = cls ? (w.byFile[cls] ??= { requests: 0, replies: 0, timeouts: 0, bytes: 0 }) : null;
     if (inWin(start)) {
       w.requests++;
+      if (start < midMs) w.requestsFirstHalf++;
+      w.files.add(uri);
       if (file) file.requests++;
       if (outcome !== "ok" && outcome !== "unfinished" && outcome !== "aborted") w.errors[outcome] = (w.errors[outcome] ?? 0) + 1;
       if (outcome === "client-timo" && file) file.timeouts++;

@@ -8,6 +8,7 @@ export interface DiskCounters {
   reads: number;
   readBytes: number;
   busyNs: number | null;        // sum of service times (latency disk); null where the disk does not say
+  seeks: number | null;         // reads that did not continue the previous one (≈ files missed); null where unknown
 }
 
 export interface Bed {
@@ -93,11 +94,11 @@ export function openBed(hostsFile?: string): Bed {
     async diskStats() {
       if (latencyDisk) {
         const d = await env.serverDiskStats(cfg);
-        return d && { reads: d.reads, readBytes: d.bytes, busyNs: d.busy_ns };
+        return d && { reads: d.reads, readBytes: d.bytes, busyNs: d.busy_ns, seeks: d.seeks };
       }
       if (!throttle) return null;
       const g = await env.serverCgroupStats(cfg);
-      return { reads: g.diskReads, readBytes: g.diskReadBytes, busyNs: null };
+      return { reads: g.diskReads, readBytes: g.diskReadBytes, busyNs: null, seeks: null };
     },
     report: () => env.report(cfg),
     up: (log) => env.up(cfg, { log }),

@@ -26,7 +26,7 @@ const USAGE = `usage: cli.ts <command> [options]
   calibrate  [--k K] [--duration S] [--warmup S]               (quota for ${REFERENCE.label}; largest k)
   tune       --family ${Object.keys(FAMILIES).join("|")} [--rates 15000,30000] [--profile quick] [--dry-run]
 common: [--hosts env/hosts/FILE.json] [--results DIR] [--data DIR] [--dirs 680] [--seed 1] [--loadgens-per-client 1]
-        [--duration S] [--warmup S] [--idle S] [--client-timeout S (smoke tests only)] [--no-prewarm] [--keep-scratch] [--no-correctness]
+        [--duration S] [--warmup S] [--idle S] [--client-timeout S (smoke tests only)] [--no-prewarm (page cache left as found: smoke tests)] [--keep-scratch] [--no-correctness]
 experiments: ${EXPERIMENTS.map((e) => e.id).join(", ")}; profiles: ${Object.keys(PROFILES).join(", ")}`;
 
 const log = (m: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
@@ -65,12 +65,11 @@ function profileWithOverrides(name: string): Profile {
 
 const resultsRoot = () => v.results ?? join(REPO, "results");
 
-/** `pointSeconds`: warm-up + window of the command's longest point (the session logs are sized for it). */
-function sessionOptions(pointSeconds: number): SessionOptions {
+function sessionOptions(): SessionOptions {
   return {
     hosts: v.hosts, resultsRoot: resultsRoot(), dataDir: v.data ?? join(REPO, "work-data"),
     dirs: numberOpt("dirs", 680)!, seed: numberOpt("seed", 1)!, loadgensPerClient: numberOpt("loadgens-per-client", 1)!,
-    pointSeconds, prewarm: !v["no-prewarm"], keepPerf: !!v["keep-scratch"], log,
+    prewarm: !v["no-prewarm"], keepPerf: !!v["keep-scratch"], log,
   };
 }
 
@@ -111,7 +110,7 @@ function printDryRun(points: PointSpec[], profile: Profile, k: number, correctne
 /** Runs a matrix into results/<run-id>/, resuming if asked; the testbed is brought down at the end and on Ctrl-C. */
 async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Record<string, unknown>,
   o: { id?: string; resume?: boolean } = {}): Promise<number> {
-  const so = sessionOptions(profile.warmupS + profile.durationS);
+  const so = sessionOptions();
   const id = o.id ?? v["run-id"] ?? runId(profile.name);
   const results = RunResults.open(so.resultsRoot, id);
   const previous = results.readRun();
@@ -128,7 +127,6 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
     if (quota !== undefined) await session.bed.setQuota(quota);
     const warnings = session.bed.kind === "ssh" ? [] : fdCappedWarnings(points, k); // an ssh server has its own limit
     for (const w of warnings) log(`warning: ${w}`);
-    const pageCache = await session.prepareCache(); // again on a resume: the testbed (and its cgroups) are new
     const disk = await session.bed.scaleDisk(k);
     const git = await gitFacts();
     // A resumed run's points may come from several commits: each start or resume is recorded with the points before it.
@@ -140,10 +138,9 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
       testbed: { kind: session.bed.kind, source: session.bed.cfg.source, quota: session.bed.quota, disk_scaled: disk,
         report: await session.bed.report() },
       host: { hostname: hostname(), cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_bytes: totalmem(), node: process.version },
-      workload: { root: session.workload.root, dirs: so.dirs, seed: so.seed, generators: session.workload.logs.length,
-        loadgens_per_client: so.loadgensPerClient, mean_requests_per_session: session.workload.meanRequestsPerSession,
-        sessions: session.workload.sessions },
-      page_cache: pageCache,
+      workload: { root: session.workload.root, dirs: so.dirs, seed: so.seed, generators: session.workload.generators,
+        loadgens_per_client: so.loadgensPerClient, ...session.workload.describe },
+      page_cache: session.cacheRule,
       started: previous?.started ?? segment.started,
       segments: [...((previous?.segments as unknown[] | undefined) ?? []), segment],
     });
@@ -241,7 +238,7 @@ async function measureReference(session: Session, k: number, quota: number, pape
 
 async function cmdCalibrate(): Promise<number> {
   const t = calibrationTimes();
-  const so = sessionOptions(t.warmupS + t.durationS);
+  const so = sessionOptions();
   const started = Date.now();
   const results = RunResults.open(so.resultsRoot, `calibration-${runId("cal").slice(0, 15)}`);
   const ctl = new AbortController();
@@ -252,7 +249,6 @@ async function cmdCalibrate(): Promise<number> {
     if (session.bed.kind === "loopback") throw new Error("the loopback testbed has no CPU quota to calibrate; use the emulated testbed (root)");
     const s = session;
     let k = numberOpt("k");
-    const pageCache = await s.prepareCache();
     let kSearch: unknown = "given with --k";
     if (k === undefined) {
       // The clients must keep up with the axis' top rate with the server unthrottled (one whole core).
@@ -272,7 +268,7 @@ async function cmdCalibrate(): Promise<number> {
       target, { log });
     const cal = {
       quota: q.quota, k: kk, converged: q.converged, target_replies_testbed: target, probes: q.probes, k_search: kSearch,
-      testbed: { kind: s.bed.kind, source: s.bed.cfg.source, config: s.bed.cfg }, machine: thisMachine(), report: await s.bed.report(), ...(await gitFacts()), page_cache: pageCache,
+      testbed: { kind: s.bed.kind, source: s.bed.cfg.source, config: s.bed.cfg }, machine: thisMachine(), report: await s.bed.report(), ...(await gitFacts()), page_cache: s.cacheRule,
       took_s: Math.round((Date.now() - started) / 1000), date: new Date().toISOString(), raw: results.dir,
     };
     writeCalibration(so.resultsRoot, cal);

@@ -1,7 +1,7 @@
 // Runs one point: the server by its label on the server host, the load generators on the client hosts, and every
 // measurement around them (server stats, vmstat, cgroup, /proc, perf); then stops everything and makes a points.csv row.
-// The page cache is prepared once per run (cache.ts) and then left as each point leaves it, as the paper's runs did;
-// each point starts with an unmeasured warm-up of its own load.
+// Each point comes with its own session logs and a page cache prepared for it (session.ts, cache.ts), and starts
+// with an unmeasured warm-up of its own load.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
@@ -17,6 +17,7 @@ import { testbedRate, paperUnits, testbedConns } from "./scale.ts";
 import type { PointRow, ProfileCsvRow } from "./results.ts";
 import type { Bed, DiskCounters } from "./bed.ts";
 import type { PointSpec } from "./experiments.ts";
+import { fileSize } from "../workload/specweb.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLK_TCK = 100;
@@ -38,6 +39,7 @@ export interface PointEnv {
   scratch: string;               // bulky temporaries (perf.data, nginx config): never under results/
   sourceIndex: SourceIndex;
   keepPerf?: boolean;            // keep perf.data and the per-request CSVs in scratch (debugging)
+  preparedPageCacheBytes?: number | null; // the server's page cache once this point's was prepared (cache.ts)
   log: (m: string) => void;
 }
 
@@ -213,6 +215,9 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
       st.procs.push(vm);
       const pageCache: number[] = [];
       st.timers.push(setInterval(() => { env.bed.cgroupStats().then((g) => g && pageCache.push(g.pageCacheBytes / 1024)).catch(() => {}); }, 5000));
+      // the disk's counters at the window's middle: misses per request in each half show whether the cache is steady
+      let kMid: DiskCounters | null = null;
+      st.timers.push(setTimeout(() => { env.bed.diskStats().then((d) => { kMid = d; }).catch(() => {}); }, (r.durationS * 1000) / 2));
       let perf: Proc | null = null;
       if (spec.perf && local) {
         const target = env.bed.serverCore !== null ? ["-C", String(env.bed.serverCore)] : ["-p", String(srv.pid)];
@@ -226,7 +231,7 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
         const c1 = local && env.bed.serverCore !== null ? coreTimes(env.bed.serverCore) : null;
         const g1 = await env.bed.cgroupStats();
         const k1 = await env.bed.diskStats();
-        measured = { dt: (performance.now() - time0) / 1000, s0, s1, t0, t1, c0, c1, g0, g1, k0, k1, pageCache };
+        measured = { dt: (performance.now() - time0) / 1000, s0, s1, t0, t1, c0, c1, g0, g1, k0, kMid, k1, pageCache };
       } else crashed();
       if (perf) { signal(perf, "SIGINT"); await perf.exited; }
       await stop(vm, 2000);
@@ -261,7 +266,7 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
     }
   }
   const verification = verifyPoint(clients, failures.length ? failures.join("; ") : undefined, env.bed.clientCores);
-  writeFileSync(join(rawDir, "window.json"), JSON.stringify(windows.map((w) => ({ ...w, byFile: undefined })), null, 2) + "\n");
+  writeFileSync(join(rawDir, "window.json"), JSON.stringify(windows.map((w) => ({ ...w, byFile: undefined, files: w.files.size })), null, 2) + "\n");
   const row = makeRow(env, r, clients, windows, verification, measured);
   writeFileSync(join(rawDir, "point.json"), JSON.stringify({ spec: { ...spec }, row, verification, failures }, null, 2) + "\n");
   return { row, profile, verification };
@@ -286,7 +291,7 @@ type CgroupCounters = Awaited<ReturnType<Bed["cgroupStats"]>>;
 interface Measured {
   dt: number; s0: ServerStats | null; s1: ServerStats | null; t0: TreeCounters | null; t1: TreeCounters | null;
   c0: CoreTimes | null; c1: CoreTimes | null; g0: CgroupCounters; g1: CgroupCounters;
-  k0: DiskCounters | null; k1: DiskCounters | null; pageCache: number[];
+  k0: DiskCounters | null; kMid: DiskCounters | null; k1: DiskCounters | null; pageCache: number[];
 }
 
 /** The server-side columns: its core's iowait, its CPU (share of its quota), context switches, page cache, the disk's
@@ -312,6 +317,26 @@ function serverColumns(m: Measured, env: PointEnv, rawDir: string) {
   };
 }
 
+/** The disk regime a point ran in: the disk's reads (page-cache misses, in readahead-sized requests) per request
+ *  started, over the window and each half of it; the distinct files the window's requests asked for, and their bytes. */
+function cacheColumns(windows: WindowStats[], m: Measured | null) {
+  const requests = windows.reduce((a, w) => a + w.requests, 0);
+  const firstHalf = windows.reduce((a, w) => a + w.requestsFirstHalf, 0);
+  const files = new Set(windows.flatMap((w) => [...w.files]));
+  const bytes = [...files].reduce((a, uri) => {
+    const f = /class([0-3])_([0-8])$/.exec(uri);
+    return a + (f ? fileSize(Number(f[1]), Number(f[2])) : 0);
+  }, 0);
+  const per = (a: DiskCounters | null | undefined, b: DiskCounters | null | undefined, n: number) => (a && b && n > 0 ? (b.reads - a.reads) / n : null);
+  return {
+    disk_seeks: m?.k0?.seeks != null && m?.k1?.seeks != null ? m.k1.seeks - m.k0.seeks : null,
+    misses_per_request: per(m?.k0, m?.k1, requests),
+    misses_per_request_h1: per(m?.k0, m?.kMid, firstHalf),
+    misses_per_request_h2: per(m?.kMid, m?.k1, requests - firstHalf),
+    distinct_files: files.size, distinct_bytes: bytes,
+  };
+}
+
 /** The points.csv row: rates and throughput in paper units (testbed value ÷ k), counted over the measured window. */
 function makeRow(env: PointEnv, r: PointRun, clients: ClientResult[], windows: WindowStats[], v: Verification, m: Measured | null): PointRow {
   const cfg = r.spec.config;
@@ -321,6 +346,7 @@ function makeRow(env: PointEnv, r: PointRun, clients: ClientResult[], windows: W
   const replies = sum((w) => w.replies);
   const byReplies = (f: (w: WindowStats) => number) => (replies ? sum((w) => f(w) * w.replies) / replies : NaN);
   const extra = m ? serverColumns(m, env, r.rawDir) : null;
+  const cache = has ? cacheColumns(windows, m) : null;
   const known = ["client-timo", "socket-timo", "connrefused", "connreset", "fd-unavail"];
   return {
     run_id: env.runId, figure: r.spec.figure, series: cfg.label, server: cfg.server, variant: cfg.variant,
@@ -346,6 +372,10 @@ function makeRow(env: PointEnv, r: PointRun, clients: ClientResult[], windows: W
     page_cache_kb: extra?.page_cache_kb ?? null, disk_reads: extra?.disk_reads ?? null,
     disk_read_bytes: extra?.disk_read_bytes ?? null, disk_util_pct: extra?.disk_util_pct ?? null, event_calls_per_s: extra?.event_calls_per_s ?? null,
     mean_interest_set: extra?.mean_interest_set ?? null,
+    disk_seeks: cache?.disk_seeks ?? null, misses_per_request: cache?.misses_per_request ?? null,
+    misses_per_request_h1: cache?.misses_per_request_h1 ?? null, misses_per_request_h2: cache?.misses_per_request_h2 ?? null,
+    distinct_files: cache?.distinct_files ?? null, distinct_bytes: cache?.distinct_bytes ?? null,
+    page_cache_prepared_kb: env.preparedPageCacheBytes == null ? null : env.preparedPageCacheBytes / 1024,
     client_cpu_pct: clients.length ? v.clientCpuPct : null, start_lateness_ms: clients.length ? v.latenessMs : null,
     verdict: v.verdict, verdict_reason: v.reasons.join("; "),
   };

@@ -3,16 +3,14 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { tmpdir, hostname, cpus } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildFileSet } from "../workload/fileset.ts";
-import { PAPER_SESSION_MODEL, expectedStats, generateSessionLogs } from "../workload/sessions.ts";
-import { HTTPERF_MAX_SESSIONS } from "../workload/wsesslog.ts";
+import { buildFileSet, fileSetBytes } from "../workload/fileset.ts";
+import { MAX_SESSIONS_PER_FILE, PAPER_SESSION_MODEL, expectedStats, generateSessionLogs, type SessionLogStats } from "../workload/sessions.ts";
 import { indexSources } from "../profiler/reduce.ts";
 import { run as runCmd, stopAll } from "../lib/proc.ts";
 import { openBed, type Bed } from "./bed.ts";
 import { writeAtomic } from "./results.ts";
 import { runPoint, type PointEnv, type Workload, type PointRun, type PointOutcome } from "./point.ts";
-import { MAX_K, checkK } from "./scale.ts";
-import { AXIS_TOP } from "./experiments.ts";
+import { MAX_K, checkK, testbedRate } from "./scale.ts";
 import { pageCache } from "./cache.ts";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -24,8 +22,7 @@ export interface SessionOptions {
   dirs: number;                // file-set directories (680 = the paper's 3.2 GiB)
   seed: number;
   loadgensPerClient: number;
-  pointSeconds: number;        // warm-up + window of this command's longest point (sizes the session logs)
-  prewarm: boolean;            // evict the file set and read its most-requested files at the start (cache.ts)
+  prewarm: boolean;            // prepare each point's page cache (cache.ts); false: leave it as found (smoke tests)
   keepPerf: boolean;           // keep perf.data and the per-request CSVs (--keep-scratch)
   log: (m: string) => void;
 }
@@ -79,46 +76,55 @@ export function requireCalibration(bed: Bed, resultsRoot: string, uncalibrated: 
   throw new Error(`uncalibrated testbed (${why}): run \`make calibrate\` first, or pass --uncalibrated (results then say so)`);
 }
 
-/** Sessions each load generator's log holds: enough that none repeats within a point of `pointSeconds` at the
- *  axis' top rate and the largest k (a log's templates are replayed round-robin). With a few thousand sessions
- *  in all, every point would request the same 7,400 files (207 MB of the 3.2 GiB set, measured): a working set
- *  that fits in memory, unlike the paper's. Rounded up to thousands so that nearby durations share logs. */
-export function sessionsPerLog(pointSeconds: number, generators: number): number {
-  const sessionsPerS = (AXIS_TOP * MAX_K) / expectedStats(PAPER_SESSION_MODEL).meanRequestsPerSession;
-  const need = (sessionsPerS * pointSeconds) / generators;
-  return Math.max(HTTPERF_MAX_SESSIONS, Math.ceil(need / 1000) * 1000);
+/** A point's seed: its id hashed with the run's seed (FNV-1a), so that a point draws the same session logs and
+ *  page-cache prefix whenever it runs, and other ones than every other point. */
+export function pointSeed(seed: number, pointId: string): number {
+  let h = 0x811c9dc5;
+  for (const c of Buffer.from(`${seed}:${pointId}`)) h = Math.imul(h ^ c, 0x01000193) >>> 0;
+  return h;
 }
 
-/** Builds (or reuses) the file set and one session log per load generator process. */
-export function prepareWorkload(o: SessionOptions, generators: number): Workload & { sessions: Record<string, unknown> } {
+/** Margin over the sessions a point's schedule starts (its rate is met exactly; this covers rounding and drift). */
+const SESSION_MARGIN = 1.05;
+
+/** Sessions each of a point's logs holds: what its schedule starts over warm-up and window at its testbed rate, with
+ *  a margin, so that no session repeats within the point (a log's sessions are replayed round-robin). */
+export function sessionsPerLog(testbedRate: number, seconds: number, generators: number): number {
+  const perS = testbedRate / expectedStats(PAPER_SESSION_MODEL).meanRequestsPerSession / generators;
+  return Math.min(MAX_SESSIONS_PER_FILE, Math.ceil(perS * seconds * SESSION_MARGIN) + 100);
+}
+
+/** Builds (or reuses) the file set. A file set that fits in the server's memory removes the paper's regime (a
+ *  server that blocks on disk misses): that is an error unless the page cache is left as found (smoke tests). */
+export function prepareFileSet(o: SessionOptions, memoryBytes: number | null): string {
+  const bytes = fileSetBytes(o.dirs);
+  if (o.prewarm && memoryBytes !== null && bytes <= memoryBytes) {
+    throw new Error(`the file set (--dirs ${o.dirs}: ${(bytes / 2 ** 30).toFixed(2)} GiB) fits in the server's memory ` +
+      `(server.memoryLimitBytes ${(memoryBytes / 2 ** 30).toFixed(2)} GiB): use more directories (680 is the paper's 3.2 GB), ` +
+      `or --no-prewarm for a smoke test`);
+  }
   const root = join(o.dataDir, `fileset-${o.dirs}d-seed${o.seed}`);
   if (!existsSync(join(root, "MANIFEST.tsv"))) o.log(`building the file set (${o.dirs} directories) in ${root}`);
   buildFileSet({ root, dirs: o.dirs, seed: o.seed });
-  const perLog = sessionsPerLog(o.pointSeconds, generators);
-  const outDir = join(o.dataDir, `sessions-${o.dirs}d-seed${o.seed}-${generators}f-${perLog}s`);
-  const meta = join(outDir, "sessions.json");
-  let info: { stats: { meanRequestsPerSession: number } } & Record<string, unknown>;
-  let logs: string[];
-  if (existsSync(meta)) {
-    info = JSON.parse(readFileSync(meta, "utf8"));
-    logs = Array.from({ length: generators }, (_, f) => join(outDir, `sessions-${String(f).padStart(3, "0")}.wsesslog`));
-  } else {
-    o.log(`writing ${generators} session logs of ${perLog} sessions each in ${outDir}`);
-    const r = generateSessionLogs({ outDir, files: generators, sessionsPerFile: perLog, dirs: o.dirs, seed: o.seed });
-    logs = r.paths;
-    info = JSON.parse(readFileSync(meta, "utf8"));
-  }
-  return { root, logs, meanRequestsPerSession: info.stats.meanRequestsPerSession, sessions: info };
+  return root;
+}
+
+/** Writes one point's session logs (one per load generator, drawn from the point's seed) into `dir`. */
+export function pointWorkload(root: string, dirs: number, seed: number, generators: number, perLog: number, dir: string):
+  Workload & { stats: SessionLogStats } {
+  rmSync(dir, { recursive: true, force: true });
+  const r = generateSessionLogs({ outDir: dir, files: generators, sessionsPerFile: perLog, dirs, seed });
+  return { root, logs: r.paths, meanRequestsPerSession: r.stats.meanRequestsPerSession, stats: r.stats };
 }
 
 export interface Session {
   bed: Bed;
-  workload: ReturnType<typeof prepareWorkload>;
+  /** the file set, and how each point's logs are drawn (for run.json) */
+  workload: { root: string; generators: number; describe: Record<string, unknown> };
   pointEnv: (runId: string, k: number) => PointEnv;
   executor: (env: PointEnv) => (r: PointRun) => Promise<PointOutcome>;
-  /** brings the page cache to the run's starting state (or records that it was left as found); from then on each
-   *  point starts by topping it up when it has fallen well below that state (cache.ts) */
-  prepareCache: () => Promise<Record<string, unknown>>;
+  /** how each point's page cache is prepared (cache.ts), for run.json */
+  cacheRule: Record<string, unknown>;
   close: () => Promise<void>;
 }
 
@@ -148,9 +154,11 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   const loadgen = join(REPO, "harness/loadgen/loadgen");
   if (!existsSync(loadgen)) throw new Error(`${loadgen} is missing: make -C harness/loadgen`);
   const unlock = lockTestbed(bed);
-  let workload: ReturnType<typeof prepareWorkload>;
+  const memory = bed.cfg.kind === "loopback" ? null : bed.cfg.server.memoryLimitBytes;
+  const generators = bed.clientHosts.length * o.loadgensPerClient;
+  let root: string;
   try {
-    workload = prepareWorkload(o, bed.clientHosts.length * o.loadgensPerClient);
+    root = prepareFileSet(o, memory);
     o.log(`testbed ${bed.kind} (${bed.cfg.source}): ${await bed.up(o.log)}`);
   } catch (e) {
     unlock();
@@ -160,19 +168,31 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   const scratch = join(o.dataDir, "scratch", String(process.pid));
   mkdirSync(scratch, { recursive: true });
   const sourceIndex = indexSources(REPO, "servers");
-  const cache = o.prewarm ? pageCache(bed, workload.root, o.dirs, scratch, o.log) : null;
+  const cache = o.prewarm ? pageCache(bed, root, o.dirs, scratch) : null;
+  const logsDir = join(scratch, "point-logs");
   return {
-    bed, workload,
+    bed,
+    workload: { root, generators, describe: { rule: "per point: session logs drawn afresh from the point's seed (its id hashed " +
+      "with the run's seed), sized so that no session repeats within it", model: PAPER_SESSION_MODEL, expected: expectedStats(PAPER_SESSION_MODEL) } },
+    cacheRule: cache ? cache.describe() : { state: "left as found (--no-prewarm)" },
     pointEnv: (runId, k) => ({
-      bed, k: checkK(k), runId, binDir: join(REPO, "servers/bin"), loadgen, workload, loadgensPerClient: o.loadgensPerClient,
-      scratch, sourceIndex, keepPerf: o.keepPerf, log: o.log,
+      bed, k: checkK(k), runId, binDir: join(REPO, "servers/bin"), loadgen, workload: { root, logs: [], meanRequestsPerSession: NaN },
+      loadgensPerClient: o.loadgensPerClient, scratch, sourceIndex, keepPerf: o.keepPerf, log: o.log,
     }),
+    // Each point draws its own logs, then starts from a page cache its own kind of stream prepared (both from its seed).
     executor: (env) => async (r) => {
-      const topUp = await cache?.topUp(env.k);
-      if (topUp) writeFileSync(join(r.rawDir, "page-cache-top-up.json"), JSON.stringify(topUp) + "\n");
-      return runPoint(env, r);
+      const seed = pointSeed(o.seed, r.spec.id);
+      const perLog = sessionsPerLog(testbedRate(r.spec.offeredRate, env.k), r.warmupS + r.durationS, generators);
+      const workload = pointWorkload(root, o.dirs, seed, generators, perLog, logsDir);
+      writeFileSync(join(r.rawDir, "workload.json"), JSON.stringify({ seed, sessions_per_log: perLog, stats: workload.stats }) + "\n");
+      try {
+        const prepared = cache ? await cache.prepare(seed, env.k) : null;
+        if (prepared) writeFileSync(join(r.rawDir, "page-cache.json"), JSON.stringify(prepared) + "\n");
+        return await runPoint({ ...env, workload, preparedPageCacheBytes: prepared?.page_cache_bytes ?? null }, r);
+      } finally {
+        rmSync(logsDir, { recursive: true, force: true });
+      }
     },
-    prepareCache: async () => (cache ? cache.prepare() : { state: "left as found (--no-prewarm)" }),
     close: async () => {
       await stopAll();
       try {

@@ -98,21 +98,46 @@ export interface SessionLogResult { paths: string[]; stats: SessionLogStats }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-/** Draws sessions from the model; one instance per random stream. */
-export class SessionSampler {
+/** Files per directory (SPECweb99: 4 classes of 9). A file's id is dir·36 + class·9 + index. */
+export const FILES_PER_DIR = 36;
+
+/** The file one request asks for: directory by Zipf, class and file by SPECweb99's mix, each drawn independently
+ *  of every other request (so a stream's footprint follows from each file's probability: footprint.ts). */
+export class FileSampler {
   private readonly dirs: Discrete;
   private readonly classes: Discrete;
   private readonly files: Discrete;
+
+  constructor(dirs: number, model: SessionModel) {
+    checkModel(model);
+    this.dirs = zipf(dirs, model.zipfAlpha);
+    this.classes = new Discrete(model.classMix);
+    this.files = new Discrete(model.fileMix);
+  }
+
+  /** The next request's file id; draws directory, class, file in that order. */
+  sample(rng: Rng): number {
+    const dir = this.dirs.sample(rng);
+    const cls = this.classes.sample(rng);
+    return dir * FILES_PER_DIR + cls * 9 + this.files.sample(rng);
+  }
+}
+
+/** The file-set path of a file id. */
+export function fileIdPath(id: number): string {
+  return filePath(Math.floor(id / FILES_PER_DIR), Math.floor((id % FILES_PER_DIR) / 9), id % 9);
+}
+
+/** Draws sessions from the model; one instance per random stream. */
+export class SessionSampler {
+  private readonly files: FileSampler;
 
   constructor(
     dirs: number,
     private readonly model: SessionModel,
     private readonly rng: Rng,
   ) {
-    checkModel(model);
-    this.dirs = zipf(dirs, model.zipfAlpha);
-    this.classes = new Discrete(model.classMix);
-    this.files = new Discrete(model.fileMix);
+    this.files = new FileSampler(dirs, model);
   }
 
   session(): GeneratedSession {
@@ -127,9 +152,8 @@ export class SessionSampler {
     const requests: GeneratedRequest[] = [];
     for (const size of pageSizes) {
       for (let i = 0; i < size; i++) {
-        const dir = this.dirs.sample(rng);
-        const cls = this.classes.sample(rng);
-        const index = this.files.sample(rng);
+        const id = this.files.sample(rng);
+        const dir = Math.floor(id / FILES_PER_DIR), cls = Math.floor((id % FILES_PER_DIR) / 9), index = id % 9;
         // The think time after this request: the off-period before the next one, if any.
         const last = requests.length === length - 1;
         const thinkKind = last ? null : i < size - 1 ? "active" : "inactive";

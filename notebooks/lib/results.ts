@@ -13,12 +13,20 @@ export const POINT_COLUMNS = [
   "mean_interest_set", "client_cpu_pct", "start_lateness_ms", "verdict", "verdict_reason",
 ] as const;
 
+/** Columns read as numbers when present and NaN in results folders written before the runner had them: the disk
+ *  regime a point ran in (its disk's reads, page-cache misses per request over the window and each half of it, the
+ *  distinct files and bytes its requests reached, the page cache it started with). */
+export const OPTIONAL_COLUMNS = [
+  "disk_reads", "disk_read_bytes", "disk_util_pct", "disk_seeks", "misses_per_request", "misses_per_request_h1",
+  "misses_per_request_h2", "distinct_files", "distinct_bytes", "page_cache_prepared_kb",
+] as const;
+
 const TEXT_COLUMNS = ["run_id", "figure", "series", "server", "variant", "verdict", "verdict_reason"] as const;
 type TextColumn = (typeof TEXT_COLUMNS)[number];
 type NumberColumn = Exclude<(typeof POINT_COLUMNS)[number], TextColumn>;
 
 /** One measured point; a number the runner left empty is NaN. */
-export type Point = { [C in TextColumn]: string } & { [C in NumberColumn]: number };
+export type Point = { [C in TextColumn]: string } & { [C in NumberColumn | (typeof OPTIONAL_COLUMNS)[number]]: number };
 
 export const VERDICTS = ["pass", "fail-timeouts", "fail-bytes", "fail-errors", "invalid-client", "server-failed"] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -74,6 +82,7 @@ export function readPoints(path: string): Point[] {
   return readCsv(path, POINT_COLUMNS).map((r, i) => {
     const p: Record<string, string | number> = {};
     for (const c of POINT_COLUMNS) p[c] = (TEXT_COLUMNS as readonly string[]).includes(c) ? r[c] : toNumber(r[c]);
+    for (const c of OPTIONAL_COLUMNS) p[c] = toNumber(r[c]);
     if (!(VERDICTS as readonly string[]).includes(r.verdict)) throw new Error(`${path} row ${i + 2}: unknown verdict "${r.verdict}"`);
     return p as Point;
   });

@@ -18,6 +18,23 @@ test("reads the fixture's points, profile and run", () => {
   assert.ok(r.profile.some((row) => row.series === "watpipe-20K-25p" && row.category === "event_overhead" && row.pct === 3.3));
 });
 
+test("the disk-regime columns read as numbers where the runner wrote them, NaN in older folders", () => {
+  const dir = mkdtempSync(join(tmpdir(), "nb-cache-cols-"));
+  try {
+    for (const f of ["run.json", "profile.csv"]) copyFileSync(join(FIXTURE, f), join(dir, f));
+    const [header, first, ...rest] = readFileSync(join(FIXTURE, "points.csv"), "utf8").trimEnd().split("\n");
+    writeFileSync(join(dir, "points.csv"), [header + ",misses_per_request,distinct_files", first + ",0.0012,19000",
+      ...rest.map((l) => l + ",,")].join("\n") + "\n");
+    const r = readResults(dir);
+    assert.is(r.points[0].misses_per_request, 0.0012);
+    assert.is(r.points[0].distinct_files, 19000);
+    assert.ok(Number.isNaN(r.points[1].distinct_files));
+    assert.ok(Number.isNaN(fixture().points[0].misses_per_request), "the fixture predates the columns");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("figure field: several figures, prefixes and Table 1", () => {
   const r = fixture();
   const p = { ...r.points[0], figure: "fig3; 7 table1" };

@@ -54,7 +54,7 @@ export async function rampFromArgs(defaultLabels: string[], opts: { perf: boolea
   const k = chooseK(v.k === undefined ? undefined : num("k", 0.5), cal);
   // A testbed that was already up (someone else's run) is left up afterwards.
   const wasUp = (await status(loadConfig(v.hosts))).up;
-  const session = await openSession({ hosts: v.hosts, resultsRoot, dataDir, dirs, seed: 1, loadgensPerClient: 1, pointSeconds: warmupS + durationS, prewarm: false, keepPerf: false, log });
+  const session = await openSession({ hosts: v.hosts, resultsRoot, dataDir, dirs, seed: 1, loadgensPerClient: 1, prewarm: false, keepPerf: false, log });
   const runId = `bench-${new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}`;
   const outDir = join(dataDir, "bench", runId);
   const peaks: Peak[] = [];

@@ -28,7 +28,7 @@ function hostsFile(dir: string): string {
   const file = join(dir, "hosts.json");
   writeFileSync(file, JSON.stringify({
     kind: "emulated", prefix: "wp-e2e-", cgroupParent: "webarch/e2e",
-    server: { cpus: "1", cpuQuota: 1.0, cpuPeriodUs: 10000, memoryLimitBytes: 2 ** 31,
+    server: { cpus: "1", cpuQuota: 1.0, cpuPeriodUs: 10000, memoryLimitBytes: 64 * 2 ** 20,
       disk: loadConfig().server.diskModel, sysctls: { "net.core.somaxconn": 65535 } },
     clients: { count: 2, cpus: "0" },
   }));
@@ -52,7 +52,7 @@ test("a tiny run produces the results folder with verdicts, and a resume redoes 
   const dir = mkdtempSync(join(tmpdir(), "e2e-"));
   try {
     const hosts = hostsFile(dir);
-    const common = ["--hosts", hosts, "--results", join(dir, "results"), "--data", join(dir, "data"), "--dirs", "2",
+    const common = ["--hosts", hosts, "--results", join(dir, "results"), "--data", join(dir, "data"), "--dirs", "16",
       "--uncalibrated", "--k", "0.1", "--warmup", "2", "--duration", "5", "--idle", "0", "--client-timeout", "3"];
     const first = await cli(["run", "--experiment", "fig7", "--profile", "quick", "--series", labels.join(","),
       "--rates", "5000,15000", "--run-id", "e2e", ...common]);
@@ -75,7 +75,12 @@ test("a tiny run produces the results folder with verdicts, and a resume redoes 
     assert.is(run.status, "finished");
     assert.is(run.k, 0.1);
     assert.is(run.calibration, "uncalibrated");
-    assert.ok(run.commit && run.testbed.kind && run.workload.mean_requests_per_session > 1);
+    assert.ok(run.commit && run.testbed.kind && run.workload.expected.meanRequestsPerSession > 1);
+    for (const r of rows.filter((x) => x.verdict !== "server-failed")) {
+      assert.ok(Number(r.distinct_files) > 0 && Number(r.distinct_bytes) > 0 && r.misses_per_request !== "", JSON.stringify(r));
+    }
+    const prepared = JSON.parse(readFileSync(join(runDir, "raw", `fig7__${labels[0]}__5000`, "page-cache.json"), "utf8"));
+    assert.ok(prepared.files_read > 0 && prepared.prefix_requests > prepared.files_read, JSON.stringify(prepared));
     const raw = readdirSync(join(runDir, "raw"));
     assert.ok(raw.includes(`correctness__${labels[0]}.json`), raw.join());
     assert.ok(existsSync(join(runDir, "raw", `fig7__${labels[0]}__5000`, "point.json")));

@@ -1,13 +1,13 @@
-// Tests the testbed lock that keeps two runners (or a runner and a bench) off one testbed, and the session logs' size.
+// Tests the testbed lock that keeps two runners (or a runner and a bench) off one testbed, a point's session logs'
+// size and seed, and the refusal of a file set that fits in memory.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
-import { lockTestbed, sessionsPerLog, calibrationMismatch, thisMachine, type Calibration } from "../session.ts";
-import { AXIS_TOP } from "../experiments.ts";
-import { MAX_K } from "../scale.ts";
+import { lockTestbed, sessionsPerLog, pointSeed, prepareFileSet, calibrationMismatch, thisMachine, type Calibration,
+  type SessionOptions } from "../session.ts";
 import { PAPER_SESSION_MODEL, expectedStats } from "../../workload/sessions.ts";
 import type { Bed } from "../bed.ts";
 
@@ -30,15 +30,21 @@ test("a live holder keeps the lock; a dead one's lock is taken over; unlock remo
   }
 });
 
-test("session logs hold enough sessions that none repeats within a point at the top rate, and at least httperf's 1,000", () => {
-  const perS = (AXIS_TOP * MAX_K) / expectedStats(PAPER_SESSION_MODEL).meanRequestsPerSession;
-  for (const [seconds, generators] of [[30, 4], [150, 4], [300, 8], [45, 1]]) {
-    const n = sessionsPerLog(seconds, generators);
-    assert.ok(n * generators >= perS * seconds, `${seconds} s, ${generators} generators: ${n} sessions each`);
-    assert.ok(n * generators < perS * seconds + 1000 * generators, `${seconds} s: ${n} each is more than rounding up`);
-    assert.is(n % 1000, 0);
+test("a point's logs hold the sessions its schedule starts, with a small margin; seeds differ by point and repeat by id", () => {
+  const perReq = expectedStats(PAPER_SESSION_MODEL).meanRequestsPerSession;
+  for (const [rate, seconds, generators] of [[9000, 150, 4], [18000, 30, 4], [600, 7, 2]]) {
+    const n = sessionsPerLog(rate, seconds, generators);
+    const need = (rate / perReq / generators) * seconds;
+    assert.ok(n >= need && n <= need * 1.06 + 100, `${rate} req/s, ${seconds} s, ${generators} generators: ${n} sessions each (need ${need})`);
   }
-  assert.is(sessionsPerLog(1, 4), 1000);
+  assert.is(pointSeed(1, "fig7__a__15000"), pointSeed(1, "fig7__a__15000"));
+  assert.is.not(pointSeed(1, "fig7__a__15000"), pointSeed(1, "fig7__a__20000"));
+  assert.is.not(pointSeed(1, "fig7__a__15000"), pointSeed(2, "fig7__a__15000"));
+});
+
+test("a file set that fits in the server's memory is refused, naming the setting, unless the cache is left as found", () => {
+  const o = { dirs: 2, prewarm: true, dataDir: "/nonexistent", seed: 1, log: () => {} } as unknown as SessionOptions;
+  assert.throws(() => prepareFileSet(o, 2 ** 31), /--dirs 2.*server\.memoryLimitBytes/);
 });
 
 test("a calibration holds only for its machine and its testbed's configuration", () => {

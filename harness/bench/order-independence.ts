@@ -1,0 +1,73 @@
+// Whether a point's result depends on what ran before it: the same two points measured after different
+// predecessors on one testbed, in one sequence (a benchmark of the instrument, not a test).
+//
+//   node --import tsx harness/bench/order-independence.ts [--warmup 30] [--duration 120] [--idle 30] [--out DIR]
+//
+// The sequence starts right after set-up: userver-nb-30K-1p (first after set-up), knot-c-20K-100w-1000MB,
+// userver-nb-30K-1p (after knot-c), userver-nb-30K-4p, userver-nb-30K-1p (after 4p), knot-c (after 1p), knot-c
+// (after itself), all at 15,000 req/s (paper units). The testbed must be calibrated (`make calibrate`).
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { CLIENT_TIMEOUT_S, knownLabels, type PointSpec } from "../runner/experiments.ts";
+import { parseLabel } from "../runner/labels.ts";
+import { RunResults } from "../runner/results.ts";
+import { pause } from "../runner/run.ts";
+import { REPO, openSession, requireCalibration, gitFacts } from "../runner/session.ts";
+
+const { values: v } = parseArgs({ options: {
+  warmup: { type: "string", default: "30" }, duration: { type: "string", default: "120" }, idle: { type: "string", default: "30" },
+  rate: { type: "string", default: "15000" }, out: { type: "string" }, data: { type: "string" }, results: { type: "string" },
+} });
+const log = (m: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
+const warmupS = Number(v.warmup), durationS = Number(v.duration), idleS = Number(v.idle), rate = Number(v.rate);
+
+const SPED = "userver-nb-30K-1p", KNOTC = "knot-c-20K-100w-1000MB", SYMPED = "userver-nb-30K-4p";
+/** [label, the name of its place in the sequence]; the bench's verdicts compare points of one label. */
+const SEQUENCE: Array<[string, string]> = [
+  [SPED, "first-after-setup"], [KNOTC, "after-setup-and-1p"], [SPED, "after-knot-c"], [SYMPED, "after-1p"],
+  [SPED, "after-4p"], [KNOTC, "after-1p"], [KNOTC, "after-knot-c"],
+];
+
+const resultsRoot = v.results ?? join(REPO, "results");
+const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+const results = new RunResults(v.out ?? join(REPO, "work-data", `bench-order-${stamp}`), `bench-order-${stamp}`);
+const session = await openSession({ resultsRoot, dataDir: v.data ?? join(REPO, "work-data"), dirs: 680, seed: 1,
+  loadgensPerClient: 1, prewarm: true, keepPerf: false, log });
+const rows: Array<Record<string, string | number | null>> = [];
+try {
+  const cal = requireCalibration(session.bed, resultsRoot, false)!;
+  await session.bed.setQuota(cal.quota);
+  await session.bed.scaleDisk(cal.k);
+  results.writeRun({ bench: "order-independence", ...(await gitFacts()), k: cal.k, quota: cal.quota, warmupS, durationS, idleS, rate,
+    sequence: SEQUENCE, page_cache: session.cacheRule });
+  const env = session.pointEnv(results.runId, cal.k);
+  const exec = session.executor(env);
+  const never = new AbortController().signal;
+  for (const [i, [label, place]] of SEQUENCE.entries()) {
+    const spec: PointSpec = { id: `order__${label}__${rate}__${i + 1}-${place}`, figure: "order", config: parseLabel(label, knownLabels()),
+      offeredRate: rate, perf: false };
+    log(`point ${i + 1}/${SEQUENCE.length}: ${label} @ ${rate} (${place})`);
+    const out = await exec({ spec, rawDir: results.freshRawDir(spec.id), warmupS, durationS, verifyBytes: false, clientTimeoutS: CLIENT_TIMEOUT_S });
+    results.appendPoint(out.row);
+    rows.push({ place, ...out.row });
+    log(`  → ${out.row.verdict}: ${Math.round(Number(out.row.throughput_mbps))} Mbit/s, iowait ${Number(out.row.iowait_pct).toFixed(1)}%, ` +
+      `disk ${Number(out.row.disk_util_pct).toFixed(0)}% busy`);
+    if (i < SEQUENCE.length - 1) await pause(idleS, never);
+  }
+} finally {
+  await session.close();
+}
+
+// One line per point, then the spread of each label's points (what the instrument must keep small).
+const cols = ["series", "place", "verdict", "throughput_mbps", "reply_rate", "iowait_pct", "disk_util_pct", "disk_reads", "page_cache_kb",
+  "misses_per_request", "distinct_files"];
+console.log(cols.join("\t"));
+for (const r of rows) console.log(cols.map((c) => (typeof r[c] === "number" ? Number((r[c] as number).toFixed(2)) : r[c] ?? "")).join("\t"));
+for (const label of [SPED, KNOTC]) {
+  const mine = rows.filter((r) => r.series === label);
+  const tp = mine.map((r) => Number(r.throughput_mbps)), io = mine.map((r) => Number(r.iowait_pct));
+  const spread = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
+  console.log(`${label}: throughput ${tp.map((x) => x.toFixed(0)).join(" / ")} Mbit/s (spread ${(100 * spread(tp) / Math.min(...tp)).toFixed(1)}% of the lowest), ` +
+    `iowait ${io.map((x) => x.toFixed(1)).join(" / ")}% (spread ${spread(io).toFixed(1)} points)`);
+}
+console.log(`results: ${results.dir}`);
