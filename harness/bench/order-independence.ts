@@ -60,9 +60,15 @@ try {
 
 // One line per point, then the spread of each label's points (what the instrument must keep small).
 const cols = ["series", "place", "verdict", "throughput_mbps", "reply_rate", "iowait_pct", "disk_util_pct", "disk_reads", "page_cache_kb",
-  "misses_per_request", "distinct_files"];
+  "misses_per_request", "misses_per_request_h1", "misses_per_request_h2", "distinct_files", "page_cache_prepared_kb"];
 console.log(cols.join("\t"));
-for (const r of rows) console.log(cols.map((c) => (typeof r[c] === "number" ? Number((r[c] as number).toFixed(2)) : r[c] ?? "")).join("\t"));
+const cell = (x: unknown) => (typeof x === "number" ? Number(x.toPrecision(4)) : x ?? "");
+for (const r of rows) console.log(cols.map((c) => cell(r[c])).join("\t"));
+// a steady page cache misses as often in the window's second half as in its first
+for (const r of rows) {
+  const h1 = Number(r.misses_per_request_h1), h2 = Number(r.misses_per_request_h2);
+  if (h1 > 0 && h2 > 0) console.log(`${r.series} ${r.place}: misses per request ${cell(h1)} then ${cell(h2)} (${(100 * (h2 / h1 - 1)).toFixed(0)}%)`);
+}
 for (const label of [SPED, KNOTC]) {
   const mine = rows.filter((r) => r.series === label);
   const tp = mine.map((r) => Number(r.throughput_mbps)), io = mine.map((r) => Number(r.iowait_pct));
