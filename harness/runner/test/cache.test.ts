@@ -23,7 +23,7 @@ test("the warm set fits its budget and prefers popular files", () => {
 });
 
 test("a point tops the cache up only when it fell below the share of the warmed bytes, and only when both are known", () => {
-  const warmed = 1_865_576_448; // what the default testbed's warm-up left (calibration of 2026-11-26)
+  const warmed = 1_865_576_448; // what the default testbed's warm-up left in one measurement
   assert.ok(needsTopUp(1.5 * 2 ** 30, warmed), "knot-c's squeeze leaves 1.5 GiB: read again");
   assert.not.ok(needsTopUp(warmed, warmed));
   assert.not.ok(needsTopUp(Math.ceil(TOP_UP_SHARE * warmed), warmed));
