@@ -1,4 +1,4 @@
-// Calibration (DESIGN.md §4): the largest k the clients can drive, and the server CPU quota that makes the reference
+// Calibration (docs/scale.md): the largest k the clients can drive, and the server CPU quota that makes the reference
 // configuration reply at Table 1's rate. The searches are pure; measuring is passed in.
 
 /** The reference: userver-nb-30K-4p offered 12,000 req/s replied at 10,122 replies/s (Table 1). */

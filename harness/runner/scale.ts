@@ -1,4 +1,4 @@
-// The scale factor k of DESIGN.md §4, applied here and nowhere else: paper units ↔ testbed units.
+// The scale factor k (docs/scale.md), applied here and nowhere else: paper units ↔ testbed units.
 
 /** Largest k this machine can hold: one server process must keep 30,000·k connections under its 20,000-fd limit. */
 export const MAX_K = 0.6;

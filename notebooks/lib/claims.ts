@@ -1,4 +1,4 @@
-// The claims report: for each claim C1–C18 of paper/claims.md, our numbers beside the paper's and a verdict by rules.ts.
+// The claims report: for each of the paper's claims C1–C18, our numbers beside the paper's and a verdict by rules.ts.
 import { captionLines } from "./figures.js";
 import { parseLabel } from "./labels.js";
 import { CLAIMS, FIGURE7_SERIES, TABLE1_CONFIGS, paperValue, table1Value } from "./paper.js";
@@ -352,7 +352,7 @@ const EVALUATORS: Record<string, (r: Results) => Part[]> = {
   C10: claimC10, C11: claimC11, C12: claimC12, C13: claimC13, C14: claimC14, C15: claimC15, C16: claimC16, C17: claimC17, C18: claimC18,
 };
 
-/** Every claim of paper/claims.md, judged on these results. */
+/** Every claim of CLAIMS (paper.ts), judged on these results. */
 export function evaluateClaims(results: Results): ClaimResult[] {
   return CLAIMS.map((c) => {
     const parts = EVALUATORS[c.id](results);

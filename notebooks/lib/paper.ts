@@ -2,7 +2,7 @@
 // This is the one place the notebooks take the paper's values from; everything else computes ours.
 import { parse } from "csv-parse/sync";
 
-// Table 1, copied verbatim from paper/table1.csv (`nic_driver_total` is the paper's "e1000 total";
+// Table 1, copied verbatim from the paper's Table 1 as CSV (`nic_driver_total` is the paper's "e1000 total";
 // `file_system_cache_kb` is in KB although the paper's text says megabytes). Source: §7, Table 1, at 12,000 req/s.
 const TABLE1_CSV = `metric,section,knot-c,knot-nb,knot-b,userver-shared-nb,userver-nb,userver-b,watpipe
 arch,config,T/Conn,T/Conn,T/Conn,s-symped,symped,symped,SEDA-like
@@ -160,7 +160,7 @@ export const FIGURE_TITLES: Record<number, string> = {
 /** Figure 7's configurations (§7): the best tuning of each server plus the SPED baseline. */
 export const FIGURE7_SERIES = [...TABLE1_CONFIGS.map((c) => c.label), "userver-nb-30K-1p"];
 
-/** The claims of paper/claims.md, in its words (shortened); `claims.ts` measures each. */
+/** The paper's claims as testable statements, in its words (shortened); `claims.ts` measures each. */
 export const CLAIMS: { id: string; where: string; claim: string }[] = [
   { id: "C1", where: "§7, abstract", claim: "userver-shared-nb has ~18% higher throughput than the best Knot (knot-b) at 15,000 req/s, and ~34% higher than knot-c" },
   { id: "C2", where: "§7", claim: "knot-b is ~13% above knot-c and ~7% above knot-nb at 15,000 req/s" },
