@@ -1,14 +1,17 @@
 /* The latency disk: a read-only FUSE file system (raw /dev/fuse protocol) that exposes a real directory and answers
- * every READ only after the service time of a modelled disk, one read at a time in arrival order (one head, FIFO).
+ * every READ only after the service time of a modelled disk: one head, one read at a time, the queued reads served in
+ * elevator order (C-LOOK) with a deadline.
  *
- * usage: latency-disk --seek-ms MS --rotation-ms MS --mb-per-s MB [--scale K | --off] [--hold]
+ * usage: latency-disk --seek-ms MS --track-ms MS --full-stroke-ms MS --cylinders N --rotation-ms MS --mb-per-s MB
+ *                     --capacity-gb GB --spread F --deadline-ms MS [--scale K | --off] [--hold]
  *                     --control SOCKET REALDIR MOUNTPOINT      (run as root; the model's numbers and their reasons are
- *                     in the hosts file, env/hosts/emulated.json)
+ *                     in the hosts file, env/hosts/emulated.json; the model is described in README.md)
  *
- * A read that continues the previous one (same file, offset = where the previous read ended) costs size / bandwidth;
- * any other read costs seek + rotation + size / bandwidth; every cost is divided by the scale K (a testbed scaled by
- * K < 1 serves K times as many reads per second: a k-times slower workload meets a k-times slower disk). Metadata (LOOKUP, GETATTR, READDIR, …) is answered at once: the kernel caches
- * it for a long time, as a real file system keeps its inodes and directories in memory.
+ * Every file has a modelled place on the disk (the layout below). A read that starts where the head is (the previous
+ * read's end) costs size / bandwidth; any other costs seek(distance) + rotation + size / bandwidth; every cost, and the
+ * deadline, is divided by the scale K (a testbed scaled by K < 1 serves K times as many reads per second: a k-times
+ * slower workload meets a k-times slower disk). Metadata (LOOKUP, GETATTR, READDIR, …) is answered at once: the
+ * kernel caches it for a long time, as a real file system keeps its inodes and directories in memory.
  * The control socket takes one command per connection — "stats", "scale K", "off" (no delay), "hold" (queue every
  * read until "release"), "release" — and answers with the counters as one JSON line.
  * stdout: "ready" once mounted. SIGTERM or SIGINT answers every queued read, unmounts (lazily) and exits. */
@@ -34,7 +37,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "seek.h"
+
 enum {
+    /* The kernel keeps at most this many reads outstanding (FUSE's max_background): the 2.6 block layer's request
+     * queue length (nr_requests), so that a server's many blocked readers reach the elevator as they reached a disk's. */
+    MAX_OUTSTANDING = 128,
     MAX_PAGES = 32,                   /* 128 KiB per READ: the kernel's default request size */
     MAX_READ = MAX_PAGES * 4096,
     MAX_WRITE = 4096,                 /* writes are refused; this only sizes the request buffer */
@@ -52,6 +60,7 @@ static dev_t root_dev;
 
 struct node {
     uint64_t id, nlookup;
+    uint64_t start;           /* the file's first byte on the modelled disk (layout_start) */
     char *path;               /* relative to the real directory */
     struct node *next;
 };
@@ -84,6 +93,8 @@ static void node_rehash(void)
     nbuckets = size;
 }
 
+static uint64_t layout_start(const char *path);
+
 /* Counts one more lookup of a node, creating it; returns -1 when out of memory. */
 static int node_lookup(uint64_t id, const char *path)
 {
@@ -99,6 +110,7 @@ static int node_lookup(uint64_t id, const char *path)
     }
     n->id = id;
     n->nlookup = 1;
+    n->start = layout_start(path);
     n->next = buckets[id & (nbuckets - 1)];
     buckets[id & (nbuckets - 1)] = n;
     if (++nnodes > 2 * nbuckets)
@@ -144,54 +156,169 @@ static uint64_t now_ns(void)
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/* ---- the disk: a FIFO of reads, one in service ---- */
+/* ---- layout: where each file lies on the modelled disk, as ext3 places a freshly written file set ---- */
+
+/* ext3 (Orlov allocator) spreads the top-level directories over the block groups and puts a directory's files in its
+ * group, contiguously on a fresh file system. The model: the root's own files (unit 0) and its top-level directories
+ * in name order (units 1..n) start at block groups spread evenly over the first `spread` of the disk; within its
+ * directory a file follows its siblings of smaller name, each rounded up to whole blocks. Deterministic: the same
+ * directory tree has the same layout on every run. */
+static struct {
+    char **units;             /* top-level directories of the real directory, in name order */
+    size_t nunits;
+    double capacity;          /* bytes */
+    uint64_t groups;          /* block groups the units are spread over */
+} layout;
+
+static const uint64_t BLOCK_BYTES = 4096, GROUP_BYTES = 128ull << 20; /* ext3: 32768 blocks of 4 KiB a group */
+
+static int layout_compare(const void *x, const void *y)
+{
+    return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Lists the top-level directories once: the file set is fixed while it is served. Returns -1 on failure. */
+static int layout_init(double capacity_gb, double spread)
+{
+    int fd = dup(root);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d)
+        return -1;
+    size_t cap = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        struct stat st;
+        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+            continue;
+        if (fstatat(root, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
+            continue;
+        if (layout.nunits == cap) {
+            cap = cap ? 2 * cap : 1024;
+            char **u = realloc(layout.units, cap * sizeof *u);
+            if (!u)
+                return closedir(d), -1;
+            layout.units = u;
+        }
+        if (!(layout.units[layout.nunits++] = strdup(e->d_name)))
+            return closedir(d), -1;
+    }
+    closedir(d);
+    qsort(layout.units, layout.nunits, sizeof *layout.units, layout_compare);
+    layout.capacity = capacity_gb * 1e9;
+    layout.groups = (uint64_t)(spread * layout.capacity / (double)GROUP_BYTES);
+    if (layout.groups < 1)
+        layout.groups = 1;
+    return 0;
+}
+
+/* The modelled disk address of a path's first byte (paths are "./a/b", relative to the real directory). */
+static uint64_t layout_start(const char *path)
+{
+    if (strncmp(path, "./", 2) != 0)
+        return 0; /* the root */
+    const char *top = path + 2, *slash = strchr(top, '/');
+    size_t unit = 0;
+    if (slash) {
+        char name[NAME_MAX + 1];
+        size_t len = (size_t)(slash - top) < NAME_MAX ? (size_t)(slash - top) : NAME_MAX;
+        memcpy(name, top, len);
+        name[len] = 0;
+        char *key = name, **hit = bsearch(&key, layout.units, layout.nunits, sizeof *layout.units, layout_compare);
+        unit = hit ? (size_t)(hit - layout.units) + 1 : 0;
+    }
+    uint64_t start = unit * layout.groups / (layout.nunits + 1) * GROUP_BYTES;
+    /* the siblings of smaller name come first */
+    const char *base = strrchr(path, '/') + 1;
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%.*s", (int)(base - 1 - path), path);
+    int fd = openat(root, parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return start;
+    }
+    for (struct dirent *e; (e = readdir(d));) {
+        struct stat st;
+        if (strcmp(e->d_name, base) < 0 && fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+            start += ((uint64_t)st.st_size + BLOCK_BYTES - 1) / BLOCK_BYTES * BLOCK_BYTES;
+    }
+    closedir(d);
+    return start;
+}
+
+/* ---- the disk: one head, the waiting reads served in C-LOOK order, a deadline against starvation ---- */
+
+/* Service times (with the delay on) are also counted in a histogram, for their percentiles: 0.1 ms bins to 100 ms. */
+enum { SERVICE_BINS = 1000 };
+static const uint64_t SERVICE_BIN_NS = 100000;
 
 struct disk_read {
     uint64_t unique, node, offset, arrived_ns;
+    uint64_t at;                       /* modelled disk address of its first byte */
     uint32_t size;
 };
 
 static struct {
-    double seek_ns, rotation_ns, ns_per_byte, scale;
+    struct seek_curve seek;
+    double cylinders, rotation_ns, ns_per_byte, scale, deadline_ns;
+    double average_ms, track_ms, full_ms, capacity_gb, spread; /* as given, for the stats */
     int delay_on, held;
     int timer;                         /* timerfd that fires when the read in service is done */
-    struct disk_read *queue;           /* ring buffer of waiting reads */
-    size_t cap, head, len;
+    struct disk_read *queue;           /* the waiting reads in arrival order */
+    size_t cap, len;
     int busy;
     struct disk_read current;
     uint64_t done_at;                  /* model time at which `current` completes */
-    uint64_t last_node, last_end;      /* where the previous read left the head */
+    uint64_t head;                     /* disk address where the previous read left the head */
     /* counters (cumulative) */
     uint64_t reads, bytes, seeks, busy_ns, queue_delay_ns, max_queue;
+    uint64_t positioning_ns;           /* the part of busy_ns spent seeking and waiting for the sector */
+    uint64_t seek_cylinders;           /* cylinders moved over all reads: / seeks = mean seek distance */
+    uint64_t expired;                  /* reads served out of elevator order because their deadline had passed */
+    uint64_t service_hist[SERVICE_BINS]; /* service times in bins of SERVICE_BIN_NS, the last open-ended */
     uint64_t requests;                 /* every message from the kernel, READ or not */
-} disk = {.seek_ns = NAN, .rotation_ns = NAN, .ns_per_byte = NAN, .scale = 1, .delay_on = 1}; /* the model comes from flags */
+} disk = {.scale = 1, .delay_on = 1, .average_ms = NAN, .track_ms = NAN, .full_ms = NAN, .cylinders = NAN, .rotation_ns = NAN,
+          .ns_per_byte = NAN, .capacity_gb = NAN, .spread = NAN, .deadline_ns = NAN}; /* the model comes from flags */
 
 static int queue_push(const struct disk_read *r)
 {
     if (disk.len == disk.cap) {
         size_t cap = disk.cap ? disk.cap * 2 : 256;
-        struct disk_read *q = malloc(cap * sizeof *q);
+        struct disk_read *q = realloc(disk.queue, cap * sizeof *q);
         if (!q)
             return -1;
-        for (size_t i = 0; i < disk.len; i++)
-            q[i] = disk.queue[(disk.head + i) % disk.cap];
-        free(disk.queue);
         disk.queue = q;
         disk.cap = cap;
-        disk.head = 0;
     }
-    disk.queue[(disk.head + disk.len) % disk.cap] = *r;
-    disk.len++;
+    disk.queue[disk.len++] = *r;
     /* the queue's length counts the read in service too, as iostat's does */
     if (disk.len + (uint64_t)disk.busy > disk.max_queue)
         disk.max_queue = disk.len + (uint64_t)disk.busy;
     return 0;
 }
 
-static struct disk_read queue_pop(void)
+/* The next read to serve at model time `now`: the oldest if it has waited past the deadline (so no read waits much
+ * longer than the deadline plus one sweep, whatever keeps arriving ahead of the head), else C-LOOK: the nearest at or
+ * beyond the head, or, when none is, the lowest (the head sweeps one way, as the 2.6 deadline scheduler dispatches
+ * and a tagged-queueing drive reorders). Ties go to the earlier arrival. */
+static struct disk_read queue_pop(uint64_t now)
 {
-    struct disk_read r = disk.queue[disk.head];
-    disk.head = (disk.head + 1) % disk.cap;
+    size_t pick = 0;
+    if (disk.queue[0].arrived_ns + disk.deadline_ns / disk.scale > (double)now) {
+        size_t ahead = disk.len, lowest = 0;
+        for (size_t i = 0; i < disk.len; i++) {
+            uint64_t at = disk.queue[i].at;
+            if (at >= disk.head && (ahead == disk.len || at < disk.queue[ahead].at))
+                ahead = i;
+            if (at < disk.queue[lowest].at)
+                lowest = i;
+        }
+        pick = ahead < disk.len ? ahead : lowest;
+    } else if (disk.len > 1) {
+        disk.expired++;
+    }
+    struct disk_read r = disk.queue[pick];
+    memmove(&disk.queue[pick], &disk.queue[pick + 1], (disk.len - pick - 1) * sizeof *disk.queue);
     disk.len--;
     return r;
 }
@@ -199,15 +326,19 @@ static struct disk_read queue_pop(void)
 /* Service time of a read under the model, and moves the head to its end. */
 static uint64_t disk_service_ns(const struct disk_read *r)
 {
-    int sequential = r->node == disk.last_node && r->offset == disk.last_end;
-    disk.last_node = r->node;
-    disk.last_end = r->offset + r->size;
-    if (!sequential)
+    /* cylinders hold equal shares of the bytes (zoned recording, which puts more on the outer ones, is not modelled) */
+    double d = fabs(floor((double)r->at / layout.capacity * disk.cylinders) - floor((double)disk.head / layout.capacity * disk.cylinders));
+    int sequential = r->at == disk.head;
+    disk.head = r->at + r->size;
+    if (!sequential) {
         disk.seeks++;
+        disk.seek_cylinders += (uint64_t)d;
+    }
     if (!disk.delay_on)
         return 0;
-    double t = (sequential ? 0 : disk.seek_ns + disk.rotation_ns) + r->size * disk.ns_per_byte;
-    return (uint64_t)llround(t / disk.scale);
+    double positioning = sequential ? 0 : seek_ms(&disk.seek, d) * 1e6 + disk.rotation_ns;
+    disk.positioning_ns += (uint64_t)llround(positioning / disk.scale);
+    return (uint64_t)llround((positioning + r->size * disk.ns_per_byte) / disk.scale);
 }
 
 /* Reads the data from the real file (it is in the host's page cache, or on its disk) and answers the reader. */
@@ -238,11 +369,13 @@ static void disk_complete(const struct disk_read *r)
 static void disk_next(uint64_t now)
 {
     while (!disk.busy && disk.len && !disk.held) {
-        struct disk_read r = queue_pop();
+        struct disk_read r = queue_pop(now);
         uint64_t start = now > r.arrived_ns ? now : r.arrived_ns;
         uint64_t t = disk_service_ns(&r);
         disk.queue_delay_ns += start - r.arrived_ns;
         disk.busy_ns += t;
+        if (disk.delay_on)
+            disk.service_hist[t / SERVICE_BIN_NS < SERVICE_BINS ? t / SERVICE_BIN_NS : SERVICE_BINS - 1]++;
         if (t == 0) {
             disk_complete(&r);
             continue;
@@ -268,7 +401,9 @@ static void disk_timer_fired(void)
 
 static void disk_submit(uint64_t unique, uint64_t node, const struct fuse_read_in *in)
 {
-    struct disk_read r = {.unique = unique, .node = node, .offset = in->offset, .size = in->size, .arrived_ns = now_ns()};
+    struct node *n = node_find(node);
+    struct disk_read r = {.unique = unique, .node = node, .offset = in->offset, .size = in->size, .arrived_ns = now_ns(),
+                          .at = (n ? n->start : 0) + in->offset};
     if (queue_push(&r) != 0) {
         reply(unique, ENOMEM, NULL, 0);
         return;
@@ -416,7 +551,8 @@ static void do_init(const struct fuse_in_header *in, const struct fuse_init_in *
     struct fuse_init_out o = {.major = FUSE_KERNEL_VERSION, .minor = FUSE_KERNEL_MINOR_VERSION,
                               .max_readahead = ii->max_readahead < MAX_READ ? ii->max_readahead : MAX_READ,
                               .flags = ii->flags & (FUSE_ASYNC_READ | FUSE_MAX_PAGES),
-                              .max_background = 16, .congestion_threshold = 12, .max_write = MAX_WRITE,
+                              .max_background = MAX_OUTSTANDING,
+                              .congestion_threshold = MAX_OUTSTANDING * 7 / 8, /* where the block layer marks a queue congested */ .max_write = MAX_WRITE,
                               .time_gran = 1, .max_pages = MAX_PAGES};
     reply(in->unique, 0, &o, sizeof o);
 }
@@ -473,9 +609,21 @@ static void handle(const char *msg)
 
 /* ---- control socket ---- */
 
+/* The upper edge of the histogram bin that holds the q-quantile of the service times (0 before any read). */
+static uint64_t disk_quantile_ns(double q)
+{
+    uint64_t n = 0, seen = 0;
+    for (int i = 0; i < SERVICE_BINS; i++)
+        n += disk.service_hist[i];
+    for (int i = 0; i < SERVICE_BINS && n; i++)
+        if ((seen += disk.service_hist[i]) >= q * (double)n)
+            return (uint64_t)(i + 1) * SERVICE_BIN_NS;
+    return 0;
+}
+
 static void control_answer(int c, const char *cmd)
 {
-    char out[640];
+    char out[1024];
     double k;
     char extra;
     if (strcmp(cmd, "off") == 0) {
@@ -495,14 +643,22 @@ static void control_answer(int c, const char *cmd)
     }
     int n = snprintf(out, sizeof out,
                      "{\"requests\":%llu,\"reads\":%llu,\"bytes\":%llu,\"seeks\":%llu,\"busy_ns\":%llu,\"queue_delay_ns\":%llu,"
-                     "\"max_queue\":%llu,\"queued\":%llu,\"delay\":%s,\"scale\":%.6g,\"held\":%s,"
-                     "\"seek_ms\":%.6g,\"rotation_ms\":%.6g,\"mb_per_s\":%.6g}\n",
+                     "\"max_queue\":%llu,\"queued\":%llu,\"positioning_ns\":%llu,\"seek_cylinders\":%llu,\"expired\":%llu,"
+                     "\"service_p50_ns\":%llu,\"service_p95_ns\":%llu,"
+                     "\"delay\":%s,\"scale\":%.6g,\"held\":%s,"
+                     "\"seek_ms\":%.6g,\"track_ms\":%.6g,\"full_stroke_ms\":%.6g,\"cylinders\":%.6g,\"rotation_ms\":%.6g,"
+                     "\"mb_per_s\":%.6g,\"capacity_gb\":%.6g,\"spread\":%.6g,\"deadline_ms\":%.6g,\"units\":%llu}\n",
                      (unsigned long long)disk.requests, (unsigned long long)disk.reads, (unsigned long long)disk.bytes,
                      (unsigned long long)disk.seeks,
                      (unsigned long long)disk.busy_ns, (unsigned long long)disk.queue_delay_ns,
                      (unsigned long long)disk.max_queue, (unsigned long long)(disk.len + (size_t)disk.busy),
+                     (unsigned long long)disk.positioning_ns, (unsigned long long)disk.seek_cylinders,
+                     (unsigned long long)disk.expired, (unsigned long long)disk_quantile_ns(0.5),
+                     (unsigned long long)disk_quantile_ns(0.95),
                      disk.delay_on ? "true" : "false", disk.scale, disk.held ? "true" : "false",
-                     disk.seek_ns / 1e6, disk.rotation_ns / 1e6, 1e3 / disk.ns_per_byte);
+                     disk.average_ms, disk.track_ms, disk.full_ms, disk.cylinders, disk.rotation_ns / 1e6,
+                     1e3 / disk.ns_per_byte, disk.capacity_gb, disk.spread, disk.deadline_ns / 1e6,
+                     (unsigned long long)layout.nunits);
     send(c, out, (size_t)n, MSG_NOSIGNAL);
 }
 
@@ -543,7 +699,8 @@ static int control_listen(const char *path)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: latency-disk --seek-ms MS --rotation-ms MS --mb-per-s MB [--scale K | --off] [--hold]\n"
+    fprintf(stderr, "usage: latency-disk --seek-ms MS --track-ms MS --full-stroke-ms MS --cylinders N --rotation-ms MS\n"
+                    "                    --mb-per-s MB --capacity-gb GB --spread F --deadline-ms MS [--scale K | --off] [--hold]\n"
                     "                    --control SOCKET REALDIR MOUNTPOINT\n");
     exit(2);
 }
@@ -577,8 +734,14 @@ int main(int argc, char **argv)
     int i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(f, "--seek-ms") == 0) disk.seek_ns = positive(f, v, 1) * 1e6, i++;
+        if (strcmp(f, "--seek-ms") == 0) disk.average_ms = positive(f, v, 0), i++;
+        else if (strcmp(f, "--track-ms") == 0) disk.track_ms = positive(f, v, 1), i++;
+        else if (strcmp(f, "--full-stroke-ms") == 0) disk.full_ms = positive(f, v, 0), i++;
+        else if (strcmp(f, "--cylinders") == 0) disk.cylinders = positive(f, v, 0), i++;
         else if (strcmp(f, "--rotation-ms") == 0) disk.rotation_ns = positive(f, v, 1) * 1e6, i++;
+        else if (strcmp(f, "--capacity-gb") == 0) disk.capacity_gb = positive(f, v, 0), i++;
+        else if (strcmp(f, "--spread") == 0) disk.spread = positive(f, v, 0), i++;
+        else if (strcmp(f, "--deadline-ms") == 0) disk.deadline_ns = positive(f, v, 0) * 1e6, i++;
         else if (strcmp(f, "--mb-per-s") == 0) disk.ns_per_byte = 1e3 / positive(f, v, 0), i++;
         else if (strcmp(f, "--scale") == 0) disk.scale = positive(f, v, 0), i++;
         else if (strcmp(f, "--control") == 0 && v) control = v, i++;
@@ -586,8 +749,23 @@ int main(int argc, char **argv)
         else if (strcmp(f, "--hold") == 0) disk.held = 1;
         else usage();
     }
-    if (argc - i != 2 || !control || isnan(disk.seek_ns) || isnan(disk.rotation_ns) || isnan(disk.ns_per_byte))
+    double required[] = {disk.average_ms, disk.track_ms, disk.full_ms, disk.cylinders, disk.rotation_ns, disk.ns_per_byte,
+                         disk.capacity_gb, disk.spread, disk.deadline_ns};
+    for (size_t r = 0; r < sizeof required / sizeof *required; r++)
+        if (isnan(required[r]))
+            usage(); /* every setting of the model is required */
+    if (argc - i != 2 || !control)
         usage();
+    if (disk.spread > 1) {
+        fprintf(stderr, "latency-disk: --spread is the fraction of the disk the directories are spread over, in (0, 1]; got %g\n", disk.spread);
+        exit(2);
+    }
+    if (seek_fit(&disk.seek, disk.track_ms, disk.average_ms, disk.full_ms, disk.cylinders) != 0) {
+        fprintf(stderr, "latency-disk: no seek curve has track-to-track %g ms, average %g ms and full stroke %g ms over %g cylinders"
+                        " (the average must lie about a third to a half of the way from track-to-track to full stroke)\n",
+                disk.track_ms, disk.average_ms, disk.full_ms, disk.cylinders);
+        exit(2);
+    }
     const char *realdir = argv[i], *mountpoint = argv[i + 1];
 
     struct stat st;
@@ -595,6 +773,8 @@ int main(int argc, char **argv)
     if (root < 0 || fstat(root, &st) != 0)
         die("open", realdir);
     root_dev = st.st_dev;
+    if (layout_init(disk.capacity_gb, disk.spread) != 0)
+        die("readdir", realdir);
     buckets = calloc(nbuckets, sizeof *buckets);
     if (!buckets || node_lookup(FUSE_ROOT_ID, ".") != 0)
         die("calloc", "nodes");

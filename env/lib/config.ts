@@ -14,9 +14,15 @@ export interface DiskThrottle {
 
 /** The latency disk's model (emulated testbed, env/disk): what one read costs on the paper's disk. */
 export interface DiskModel {
-  seekMs: number;          // average seek, paid by a read that does not continue the previous one
-  rotationMs: number;      // average rotational delay (half a turn), paid with the seek
+  seekMs: number;          // average seek (over uniformly random pairs of cylinders): the seek curve's mean
+  trackToTrackMs: number;  // seek to the next cylinder: the curve's value at distance 1
+  fullStrokeMs: number;    // seek across the whole disk: the curve's value at `cylinders`
+  cylinders: number;       // the distance unit of the curve; byte addresses map linearly onto it
+  rotationMs: number;      // average rotational delay (half a turn), paid with every seek
   mbPerS: number;          // media transfer rate, 10^6 bytes/s
+  capacityGB: number;      // the disk's size, 10^9 bytes: the modelled layout spreads the file set over it
+  spread: number;          // fraction of the disk (from its start) the top-level directories are spread over, (0, 1]
+  deadlineMs: number;      // a read waiting longer than this is served next, out of elevator order
 }
 
 export interface ServerSpec {
@@ -107,7 +113,7 @@ export function parseConfig(raw: unknown, source = "<object>"): Config {
 }
 
 const THROTTLE_FIELDS = ["device", "readIops", "readBps"];
-const MODEL_FIELDS = ["seekMs", "rotationMs", "mbPerS"];
+const MODEL_FIELDS = ["seekMs", "trackToTrackMs", "fullStrokeMs", "cylinders", "rotationMs", "mbPerS", "capacityGB", "spread", "deadlineMs"];
 
 /** server.disk: a blkio throttle of the real disk over ssh; the latency disk's model on the emulated testbed (where
  *  the server's reads are done by the latency disk's daemon, outside the server's cgroups, so blkio would see none). */
@@ -120,8 +126,18 @@ function parseDisk(v: Validator, raw: unknown, kind: Kind): { disk: DiskThrottle
     }
     v.only(d, "server.disk", ["$comment", ...MODEL_FIELDS]);
     const ms = (f: string) => v.num(d[f], `server.disk.${f}`, (x) => x >= 0 && x <= 1000, "a number of milliseconds in [0, 1000]");
-    const diskModel = { seekMs: ms("seekMs"), rotationMs: ms("rotationMs"),
-      mbPerS: v.num(d.mbPerS, "server.disk.mbPerS", (x) => x > 0 && x <= 100000, "a transfer rate in MB/s in (0, 100000]") };
+    const diskModel: DiskModel = { seekMs: ms("seekMs"), trackToTrackMs: ms("trackToTrackMs"), fullStrokeMs: ms("fullStrokeMs"),
+      cylinders: v.num(d.cylinders, "server.disk.cylinders", (x) => Number.isInteger(x) && x >= 2 && x <= 10_000_000, "an integer number of cylinders in [2, 10^7]"),
+      rotationMs: ms("rotationMs"),
+      mbPerS: v.num(d.mbPerS, "server.disk.mbPerS", (x) => x > 0 && x <= 100000, "a transfer rate in MB/s in (0, 100000]"),
+      capacityGB: v.num(d.capacityGB, "server.disk.capacityGB", (x) => x > 0 && x <= 1e6, "a capacity in GB (10^9 bytes) in (0, 10^6]"),
+      spread: v.num(d.spread, "server.disk.spread", (x) => x > 0 && x <= 1, "a fraction of the disk in (0, 1]"),
+      deadlineMs: v.num(d.deadlineMs, "server.disk.deadlineMs", (x) => x > 0 && x <= 60000, "a number of milliseconds in (0, 60000]") };
+    // The seek curve needs a full stroke longer than a track-to-track seek, and an average between them that a
+    // sqrt-then-linear curve can have (the daemon fits it and checks the exact bounds).
+    if (!(diskModel.trackToTrackMs < diskModel.seekMs && diskModel.seekMs < diskModel.fullStrokeMs)) {
+      v.fail("server.disk.seekMs", `(the average seek) must lie between trackToTrackMs (${diskModel.trackToTrackMs}) and fullStrokeMs (${diskModel.fullStrokeMs})`);
+    }
     return { disk: null, diskModel };
   }
   v.only(d, "server.disk", ["$comment", ...THROTTLE_FIELDS]);

@@ -15,17 +15,29 @@ export interface DiskStats {
   requests: number;         // every request from the kernel (lookups, reads, …; opens and closes ask nothing)
   reads: number;            // reads answered
   bytes: number;            // bytes returned by them
-  seeks: number;            // reads that did not continue the previous one (paid seek + rotation)
+  seeks: number;            // reads that did not start where the head was (paid seek + rotation)
   busy_ns: number;          // sum of modelled service times: busy_ns / elapsed = utilisation
   queue_delay_ns: number;   // sum over reads of the time waited before service
   max_queue: number;        // most reads waiting or in service at once
   queued: number;           // reads waiting or in service now
+  positioning_ns: number;   // the part of busy_ns spent seeking and waiting for the sector
+  seek_cylinders: number;   // cylinders moved over all seeks: / seeks = mean seek distance
+  expired: number;          // reads served out of elevator order because they had waited past the deadline
+  service_p50_ns: number;   // median and 95th percentile of the service times (delay on), to 0.1 ms (the bin's top)
+  service_p95_ns: number;
   delay: boolean;           // false: reads are answered without the modelled delay
-  scale: number;            // service times are divided by it
+  scale: number;            // service times and the deadline are divided by it
   held: boolean;            // reads are queued until "release"
-  seek_ms: number;
+  seek_ms: number;          // the model's settings, as given
+  track_ms: number;
+  full_stroke_ms: number;
+  cylinders: number;
   rotation_ms: number;
   mb_per_s: number;
+  capacity_gb: number;
+  spread: number;
+  deadline_ms: number;
+  units: number;            // placement units of the layout: the real root and its top-level directories
 }
 
 export interface DiskState { pid: number; realRoot: string; mountPoint: string }
@@ -67,7 +79,9 @@ export async function startDisk(o: DiskOptions): Promise<DiskState> {
   if (!existsSync(DISK_BIN)) throw new Error(`${DISK_BIN} is missing: make -C env/disk`);
   const m = o.model;
   const argv = [...(o.cpus ? ["taskset", "-c", o.cpus] : []), DISK_BIN,
-    "--seek-ms", String(m.seekMs), "--rotation-ms", String(m.rotationMs), "--mb-per-s", String(m.mbPerS),
+    "--seek-ms", String(m.seekMs), "--track-ms", String(m.trackToTrackMs), "--full-stroke-ms", String(m.fullStrokeMs),
+    "--cylinders", String(m.cylinders), "--rotation-ms", String(m.rotationMs), "--mb-per-s", String(m.mbPerS),
+    "--capacity-gb", String(m.capacityGB), "--spread", String(m.spread), "--deadline-ms", String(m.deadlineMs),
     ...(o.scale === null ? ["--off"] : ["--scale", String(o.scale)]), ...(o.hold ? ["--hold"] : []),
     "--control", join(o.dir, "control.sock"), o.realRoot, o.mountPoint];
   const log = openSync(join(o.dir, "log"), "a");

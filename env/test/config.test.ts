@@ -16,7 +16,8 @@ test("the shipped hosts files load", () => {
   assert.is(e.clients.length, 4);
   assert.is(e.server.cpus, "1");
   assert.is(e.server.memoryLimitBytes, 2 ** 31);
-  assert.equal([e.server.disk, e.server.diskModel], [null, { seekMs: 4.7, rotationMs: 3, mbPerS: 60 }]);
+  assert.equal([e.server.disk, e.server.diskModel], [null, { seekMs: 4.7, trackToTrackMs: 0.2, fullStrokeMs: 10, cylinders: 50000,
+    rotationMs: 3, mbPerS: 60, capacityGB: 73.4, spread: 1, deadlineMs: 500 }]);
   assert.is(serverAddress(e, 3), "198.18.3.1");
   assert.is(e.clients[2].address, "198.18.3.2");
   assert.is(loadConfig(join(hostsDir, "ssh-example.json")).clients[1].ssh, "bench@client2.example");
@@ -37,7 +38,13 @@ const malformed: [string, (raw: any) => void, string][] = [
   ["disk model without a seek time", (r) => delete r.server.disk.seekMs, `"server.disk.seekMs" must be a number of milliseconds`],
   ["negative rotational delay", (r) => (r.server.disk.rotationMs = -3), `"server.disk.rotationMs"`],
   ["zero transfer rate", (r) => (r.server.disk.mbPerS = 0), `"server.disk.mbPerS" must be a transfer rate`],
-  ["misspelt disk field", (r) => (r.server.disk.seekMS = 4), `"server.disk.seekMS" is not a known field (known: seekMs, rotationMs, mbPerS)`],
+  ["misspelt disk field", (r) => (r.server.disk.seekMS = 4), `"server.disk.seekMS" is not a known field (known: seekMs, trackToTrackMs, fullStrokeMs, cylinders, rotationMs, mbPerS, capacityGB, spread, deadlineMs)`],
+  ["disk model without a full-stroke seek", (r) => delete r.server.disk.fullStrokeMs, `"server.disk.fullStrokeMs" must be a number of milliseconds`],
+  ["fractional cylinders", (r) => (r.server.disk.cylinders = 5e4 + 0.5), `"server.disk.cylinders" must be an integer number of cylinders`],
+  ["zero capacity", (r) => (r.server.disk.capacityGB = 0), `"server.disk.capacityGB" must be a capacity in GB`],
+  ["spread beyond the disk", (r) => (r.server.disk.spread = 1.5), `"server.disk.spread" must be a fraction of the disk in (0, 1]`],
+  ["no deadline", (r) => delete r.server.disk.deadlineMs, `"server.disk.deadlineMs" must be a number of milliseconds in (0, 60000]`],
+  ["average seek beyond the full stroke", (r) => (r.server.disk.seekMs = 12), `"server.disk.seekMs" (the average seek) must lie between trackToTrackMs (0.2) and fullStrokeMs (10)`],
   ["zero clients", (r) => (r.clients.count = 0), `"clients.count"`],
   ["bad sysctl name", (r) => (r.clients.sysctls["not a sysctl"] = 1), `"clients.sysctls.not a sysctl"`],
   ["sysctl value an object", (r) => (r.server.sysctls["net.core.somaxconn"] = {}), `"server.sysctls.net.core.somaxconn"`],
