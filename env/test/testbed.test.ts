@@ -140,7 +140,8 @@ test("the report (CLI, --out) names CPU quota, memory limit, disk model, cores a
   assert.equal(s.cpuQuota, { quotaUs: 2500, periodUs: 10000, fractionOfCore: 0.25 });
   assert.is(s.memoryLimitBytes, MEMORY);
   assert.is(s.diskThrottle, null);
-  assert.equal(s.latencyDisk, { model: { seekMs: 4.7, rotationMs: 3, mbPerS: 60 }, daemon: null });
+  assert.equal(s.latencyDisk, { model: { seekMs: 4.7, trackToTrackMs: 0.2, fullStrokeMs: 10, cylinders: 50000, rotationMs: 3, mbPerS: 60,
+    capacityGB: 73.4, spread: 1, deadlineMs: 500 }, daemon: null });
   assert.is(s.cores, "1");
   assert.is(r.testbed.client3.cores, "0");
   assert.is(s.sysctls["net.core.somaxconn"], "65535");

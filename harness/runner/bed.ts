@@ -77,8 +77,7 @@ export function openBed(hostsFile?: string): Bed {
       if (latencyDisk) {
         diskScale = checkK(k);
         await applyScale();
-        const m = cfg.server.diskModel!;
-        return { scale: diskScale, seekMs: m.seekMs, rotationMs: m.rotationMs, mbPerS: m.mbPerS };
+        return { scale: diskScale, ...cfg.server.diskModel! };
       }
       if (!throttle || (throttle.readIops === null && throttle.readBps === null)) return null;
       const limits = testbedDisk(throttle, k);
