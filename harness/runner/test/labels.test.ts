@@ -99,6 +99,7 @@ test("standard: three trials of Figure 7 and Table 1, and of the tuning figures 
   for (const label of TABLE1_SERIES) assert.is(n(label, 12000, true), 3, label);
   for (const rate of [10000, 15000, 30000]) assert.is(n("userver-b-50K-75p", rate), 3);
   assert.is(n("userver-b-50K-75p", 5000), 1);
+  assert.is(n("knot-b-20K-50w", 25000), 3); // C9: its poll set at 15K, 25K and 30K
   assert.is(n("knot-b-20K-50w", 25000, true), 1); // C9's profile: a level, no comparison
   assert.ok(m.length * estimatePointS(PROFILES.standard) <= 15 * 3600);
 });
