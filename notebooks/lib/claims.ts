@@ -410,20 +410,27 @@ export function runNoise(r: Results): Noise {
     largest: { series: largest.series, rate: largest.rate, n: largest.n, relSpread: largest.relSpread } };
 }
 
+/** The run's noise in a sentence (the noise gate's, and what run-notebooks prints). */
+export function describeNoise(noise: Noise): string {
+  const l = noise.largest;
+  if (noise.median === undefined || !l) {
+    return "No point of this run was measured in more than one trial: its noise is unmeasured, and every comparison " +
+      "between our lines (effect, equivalence, ordering) is undecided at n = 1.";
+  }
+  return `${noise.repeated} point${noise.repeated === 1 ? "" : "s"} of this run (configuration × rate) were measured in more than one trial; ` +
+    `the spread of a point's throughput over its trials (max − min, relative to the median) is a median of ${pct(noise.median, false)} ` +
+    `and at most ${pct(l.relSpread, false)} (${l.series} at ${num(l.rate)} req/s, n = ${l.n}).`;
+}
+
 /** The noise gate that opens the claims report: the run's noise, and the effects smaller than its median spread. */
 export function noiseGate(noise: Noise, claims: ClaimResult[]): string[] {
-  if (noise.median === undefined || !noise.largest) {
-    return ["## Noise gate", "", "No point of this run was measured in more than one trial: its noise is unmeasured, and every comparison",
-      "between our lines (effect, equivalence, ordering) is undecided at n = 1. A profile with trials (`standard`: n = 3) measures it.", ""];
+  if (noise.median === undefined) {
+    return ["## Noise gate", "", describeNoise(noise), "A profile with trials (`standard`: n = 3) measures it.", ""];
   }
   const small = claims.flatMap((c) => c.parts.filter((p) => p.difference !== undefined && Math.abs(p.difference) < noise.median!)
     .map((p) => `${c.id} ${p.what} (${p.ours})`));
-  const l = noise.largest;
   return [
-    "## Noise gate", "",
-    `${noise.repeated} point${noise.repeated === 1 ? "" : "s"} of this run (configuration × rate) were measured in more than one trial; the spread of a point's ` +
-    `throughput over its trials (max − min, relative to the median) is a median of ${pct(noise.median, false)} and at most ` +
-    `${pct(l.relSpread, false)} (${l.series} at ${num(l.rate)} req/s, n = ${l.n}).`, "",
+    "## Noise gate", "", describeNoise(noise), "",
     `Effects and equivalences smaller than the median spread (${pct(noise.median, false)}): ${small.join("; ") || "none"}.`, "",
   ];
 }
