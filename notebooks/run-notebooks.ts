@@ -6,6 +6,8 @@ import { availableParallelism, tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { describeNoise, runNoise } from "./lib/claims.ts";
+import { readResults } from "./lib/results.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..");
@@ -77,4 +79,8 @@ rmSync(scratch, { recursive: true, force: true });
 const stale = existsSync(outDir) ? readdirSync(outDir).filter((f) => statSync(join(outDir, f)).mtimeMs < started) : [];
 if (stale.length) console.warn(`run-notebooks: not written by this run (older outputs): ${stale.join(", ")}`);
 console.log(`run-notebooks: ${notebooks.length - failed.length} of ${notebooks.length} succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+// the run's noise, as the claims report's noise gate states it (a folder the notebooks could not read has none to state)
+try {
+  console.log(`run-notebooks: noise: ${describeNoise(runNoise(readResults(resultsDir)))}`);
+} catch { /* the failing notebook has reported why */ }
 process.exit(failed.length ? 1 : 0);

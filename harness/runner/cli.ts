@@ -2,11 +2,12 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { cpus, totalmem, hostname } from "node:os";
+import { randomInt } from "node:crypto";
 import {
   EXPERIMENTS, PROFILES, getProfile, runMatrix, figureLines, estimatePointS, pointId, CLIENT_TIMEOUT_S, knownLabels, type MatrixOptions, type PointSpec, type Profile,
 } from "./experiments.ts";
 import { RunResults } from "./results.ts";
-import { runPoints, installInterrupt } from "./run.ts";
+import { runPoints, runOrder, installInterrupt } from "./run.ts";
 import { describePoint } from "./point.ts";
 import { REFERENCE, searchQuota, searchK, K_CANDIDATES } from "./calibrate.ts";
 import { getFamily, coarseMatrix, fineMatrix, best, score, FAMILIES } from "./tune.ts";
@@ -25,7 +26,7 @@ const USAGE = `usage: cli.ts <command> [options]
   replicate  --profile quick|standard|full [--dry-run]        (calibrates first when the testbed is not)
   calibrate  [--k K] [--duration S] [--warmup S]               (quota for ${REFERENCE.label}; largest k)
   tune       --family ${Object.keys(FAMILIES).join("|")} [--rates 15000,30000] [--profile quick] [--dry-run]
-common: [--hosts env/hosts/FILE.json] [--results DIR] [--data DIR] [--dirs 680] [--seed 1] [--loadgens-per-client 1]
+common: [--hosts env/hosts/FILE.json] [--results DIR] [--data DIR] [--dirs 680] [--seed 1] [--order-seed N] [--loadgens-per-client 1]
         [--duration S] [--warmup S] [--idle S] [--client-timeout S (smoke tests only)] [--no-prewarm (page cache left as found: smoke tests)] [--keep-scratch] [--no-correctness]
 experiments: ${EXPERIMENTS.map((e) => e.id).join(", ")}; profiles: ${Object.keys(PROFILES).join(", ")}`;
 
@@ -37,7 +38,7 @@ const { positionals, values: v } = parseArgs({
     experiment: { type: "string" }, profile: { type: "string" }, series: { type: "string" }, rates: { type: "string" },
     "dry-run": { type: "boolean" }, resume: { type: "string" }, "run-id": { type: "string" }, k: { type: "string" },
     uncalibrated: { type: "boolean" }, hosts: { type: "string" }, results: { type: "string" }, data: { type: "string" },
-    dirs: { type: "string" }, seed: { type: "string" }, "loadgens-per-client": { type: "string" },
+    dirs: { type: "string" }, seed: { type: "string" }, "order-seed": { type: "string" }, "loadgens-per-client": { type: "string" },
     duration: { type: "string" }, warmup: { type: "string" }, idle: { type: "string" }, "client-timeout": { type: "string" },
     "no-prewarm": { type: "boolean" }, "keep-scratch": { type: "boolean" }, "no-correctness": { type: "boolean" },
     family: { type: "string" }, quota: { type: "string" }, help: { type: "boolean" },
@@ -94,17 +95,26 @@ function fdCappedWarnings(points: PointSpec[], k: number): string[] {
 
 function printDryRun(points: PointSpec[], profile: Profile, k: number, correctness: boolean): void {
   for (const w of fdCappedWarnings(points, k)) console.log(`warning: ${w}`);
-  const bySeries = new Map<string, number[]>();
+  // each line's rates, a rate run in several trials as rate×n
+  const bySeries = new Map<string, Map<number, number>>();
   for (const p of points) {
     const key = `${p.figure}  ${p.config.label}${p.perf ? " (perf)" : ""}`;
-    bySeries.set(key, [...(bySeries.get(key) ?? []), p.offeredRate]);
+    const rates = bySeries.get(key) ?? new Map<number, number>();
+    rates.set(p.offeredRate, (rates.get(p.offeredRate) ?? 0) + 1);
+    bySeries.set(key, rates);
   }
   console.log(`profile ${profile.name}: warm-up ${profile.warmupS} s, ${profile.durationS} s measured, ${profile.idleS} s idle per point; k = ${k}`);
-  for (const [s, rates] of bySeries) console.log(`  ${s.padEnd(48)} ${rates.join(", ")}`);
+  console.log(`  ${profile.description}`);
+  for (const [s, rates] of bySeries) {
+    console.log(`  ${s.padEnd(48)} ${[...rates].sort(([a], [b]) => a - b).map(([r, n]) => (n > 1 ? `${r}×${n}` : `${r}`)).join(", ")}`);
+  }
+  const trials = Math.max(0, ...points.map((p) => p.trial ?? 1));
+  const perTrial = Array.from({ length: trials }, (_, i) => points.filter((p) => (p.trial ?? 1) === i + 1).length);
   const configs = new Set(points.map((p) => p.config.label)).size;
   const secs = points.length * estimatePointS(profile);
-  console.log(`${points.length} points, ${configs} configurations${correctness ? " (bytes checked on each one's first point)" : ""}; ` +
-    `estimated ${Math.ceil(secs / 60)} min`);
+  console.log(`${trials} trial(s) of ${perTrial.join(", ")} points, each in its own random order; ` +
+    `${points.length} points, ${configs} configurations${correctness ? " (bytes checked on each one's first point to run)" : ""}; ` +
+    `estimated ${(secs / 3600).toFixed(1)} h (${Math.ceil(secs / 60)} min at ${Math.round(estimatePointS(profile))} s a point)`);
 }
 
 /** Runs a matrix into results/<run-id>/, resuming if asked; the testbed is brought down at the end and on Ctrl-C. */
@@ -132,9 +142,13 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
     // A resumed run's points may come from several commits: each start or resume is recorded with the points before it.
     const done = results.donePoints();
     const segment = { started: new Date().toISOString(), ...git, points_before: done.size };
+    // the order is drawn once and recorded: a resume runs the recorded order on (and draws only for points added since)
+    const orderSeed = previous?.order_seed !== undefined ? Number(previous.order_seed) : (numberOpt("order-seed") ?? randomInt(2 ** 31));
+    const ordered = runOrder(points, orderSeed, previous?.order as string[] | undefined);
     results.writeRun({
       ...(previous ?? {}), run_id: id, status: "running", profile: profile.name, profile_settings: profile, k,
       calibration: cal ?? "uncalibrated", ...git, ...meta, points: points.length, warnings,
+      order_seed: orderSeed, order: ordered.map((p) => p.id),
       testbed: { kind: session.bed.kind, source: session.bed.cfg.source, quota: session.bed.quota, disk_scaled: disk,
         report: await session.bed.report() },
       host: { hostname: hostname(), cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_bytes: totalmem(), node: process.version },
@@ -146,8 +160,8 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
     });
     log(`run ${id}: ${points.length} points, k = ${k}, results in ${results.dir}`);
     const env = session.pointEnv(id, k);
-    for (const p of points.filter((q) => !done.has(q.id)).slice(0, 1)) log(`first point: ${describePoint(p, k)}`);
-    const s = await runPoints({ results, points, profile, executor: session.executor(env), signal: ctl.signal,
+    for (const p of ordered.filter((q) => !done.has(q.id)).slice(0, 1)) log(`first point: ${describePoint(p, k)}`);
+    const s = await runPoints({ results, points: ordered, profile, executor: session.executor(env), signal: ctl.signal,
       correctness: !v["no-correctness"], log });
     status = s.interrupted ? "interrupted" : "finished";
     log(`${status}: ${s.ran} points run, ${s.skipped} already there; ${results.pointsCsv}`);
@@ -178,7 +192,10 @@ async function cmdRun(): Promise<number> {
     const added = (listOpt(v.experiment) ?? []).filter((e) => !o.experiments?.includes(e));
     const present = PROFILES[stored.name]?.plan ?? {};
     for (const e of added) if (!stored.plan[e] && !present[e]) throw new Error(`${e} is not in profile ${stored.name}'s plan`);
-    const profile = { ...stored, plan: { ...stored.plan, ...Object.fromEntries(added.filter((e) => !stored.plan[e]).map((e) => [e, present[e]])) } };
+    const fresh = added.filter((e) => !stored.plan[e]);
+    const presentTrials = PROFILES[stored.name]?.trials ?? {};
+    const profile: Profile = { ...stored, plan: { ...stored.plan, ...Object.fromEntries(fresh.map((e) => [e, present[e]])) },
+      trials: { ...stored.trials, ...Object.fromEntries(fresh.filter((e) => presentTrials[e] !== undefined).map((e) => [e, presentTrials[e]])) } };
     if (added.length && (o.series || o.rates)) throw new Error(`run ${v.resume} is restricted to some series or rates: it cannot take more experiments`);
     const matrix = { ...o, experiments: [...(o.experiments ?? Object.keys(profile.plan)), ...added] };
     log(`resuming ${v.resume} with its own settings (profile ${profile.name}, k ${prev.k})${added.length ? `, adding ${added.join(", ")}` : ""}`);

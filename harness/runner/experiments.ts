@@ -12,8 +12,6 @@ export interface Experiment {
   perf?: boolean;
   /** an experiment whose points are another's (Figure 8 plots Figure 7's response times) */
   sameAs?: string;
-  /** measures its points again even when another experiment of the run has them (the repeatability check) */
-  remeasure?: boolean;
   note?: string;
 }
 
@@ -55,10 +53,6 @@ export const EXPERIMENTS: Experiment[] = [
     series: ["knot-b-20K-50w"], perf: true, note: "C9's profile: the paper quotes this configuration's poll overhead at three rates" },
   { id: "peers", title: "Peers: Debian nginx with sendfile", rates: AXIS, series: ["nginx-1w", "nginx-4w"],
     note: "not in the paper: what people use today, configured like our servers" },
-  // Last, so that each repeat is an ordinary point of its configuration: not its correctness run, not the first after
-  // the page cache is prepared, hours after the first measurement. At saturation's onset and at the axis' end.
-  { id: "repeat", title: "Repeatability: Figure 7's lines measured a second time", rates: [15000, 30000], series: FIG7, remeasure: true,
-    note: "not in the paper: how far one point moves when measured again, the yardstick for the differences the claims rest on" },
 ];
 
 /** Per-request client timeout of the paper (§3.2). */
@@ -66,34 +60,76 @@ export const CLIENT_TIMEOUT_S = 15;
 /** A load run ends at most the client timeout plus this grace after its last session arrival. */
 const GRACE_S = 2;
 
+/** An experiment's trials in a profile: one number for each of its rates, or rate → trials (a rate not named: 1). */
+export type Trials = number | Record<string, number>;
+
 export interface Profile {
   name: string;
   description: string;
   /** experiment id → the paper rates this profile runs (a subset of the experiment's rates) */
   plan: Record<string, number[]>;
+  /** experiment id → how many trials its points run (an experiment not named: 1); run.json records it */
+  trials?: Record<string, Trials>;
   warmupS: number;      // unmeasured load before the window: the cache after eviction and the sessions (≈9 s of think time each) settle
   durationS: number;    // measured load
   idleS: number;        // idle after each point (the paper: 120 s)
   clientTimeoutS: number; // per-request timeout: the paper's 15 s (shorter only for smoke tests)
 }
 
+/** The trials a profile runs of an experiment's rate. */
+export function trialsOf(profile: Profile, experiment: string, rate: number): number {
+  const t = profile.trials?.[experiment] ?? 1;
+  return typeof t === "number" ? t : (t[String(rate)] ?? 1);
+}
+
 const STD_RATES = [5000, 10000, 12500, 15000, 20000, 25000, 30000];
+
+/** The rates at which the tuning figures' claims compare their lines: saturation's onset (most of their peaks), the
+ *  effects' 15,000 and 30,000 req/s, and for Figure 3 25,000 (C9: knot-b-20K-50w's poll set grows 15K → 25K → 30K). */
+const TUNING_CLAIM_RATES: Record<string, number[]> = {
+  fig1: [10000, 15000, 30000], fig2: [10000, 15000, 30000], fig3: [10000, 15000, 25000, 30000],
+  fig4: [10000, 15000, 30000], fig5: [10000, 15000, 30000], fig6: [10000, 15000, 30000],
+};
+
+/**
+ * n = 3 wherever the claims (notebooks/lib/claims.ts) compare our lines with one another — effects, orderings,
+ * equivalences —, so that each comparison has a confidence interval: Figure 7's eight lines at every rate (C1–C5,
+ * C16, C17), Table 1's seven (C15) and the tuning figures at the rates their claims use (C7 Figure 1, C8 Figure 2,
+ * C9 Figure 3, C10–C11 Figure 4, C12 Figure 5, C13 Figure 6). One trial for `poll` (C9's poll overhead is a level
+ * beside the paper's, not a comparison) and `peers` (not in the paper).
+ */
+const THREE_TRIALS: Record<string, Trials> = {
+  fig7: 3, table1: 3,
+  ...Object.fromEntries(Object.entries(TUNING_CLAIM_RATES).map(([id, rates]) => [id, Object.fromEntries(rates.map((r) => [String(r), 3]))])),
+};
 
 export const PROFILES: Record<string, Profile> = {
   quick: {
-    name: "quick", description: "Figure 7's configurations at 3 rates (short points), Table 1 at 12,000 req/s, 8 repeats at 15,000",
-    plan: { fig7: [5000, 15000, 30000], table1: [12000], repeat: [15000] },
+    name: "quick",
+    description: "Figure 7's 8 configurations at 15,000 req/s in 2 trials (n = 2: the run's own noise); Table 1 at 12,000 req/s in 1 trial (n = 1)",
+    plan: { fig7: [15000], table1: [12000] },
+    trials: { fig7: 2 },
     warmupS: 10, durationS: 20, idleS: 3, clientTimeoutS: CLIENT_TIMEOUT_S,
   },
   standard: {
-    name: "standard", description: "every figure and the peers at 7 rates, 2-minute points, 30 s idle; Table 1; 16 repeats",
-    // an experiment over the whole axis runs 7 of its rates; one with a few rates of its own (Table 1, the repeats) runs those
-    plan: Object.fromEntries(EXPERIMENTS.filter((e) => !e.sameAs).map((e) => [e.id, e.rates === AXIS ? STD_RATES : e.rates])),
-    warmupS: 30, durationS: 120, idleS: 30, clientTimeoutS: CLIENT_TIMEOUT_S,
+    name: "standard",
+    description: "every figure at 7 rates, the peers at 4, 40-second points; n = 3 for Figure 7 (every rate), Table 1, and the tuning " +
+      "figures at 10,000, 15,000 and 30,000 req/s (Figure 3 also 25,000); n = 1 for the tuning figures' other rates, C9's profiles and the peers",
+    // an experiment over the whole axis runs 7 of its rates; one with a few rates of its own (Table 1, C9's profiles) runs
+    // those; the peers (not in the paper) a glance at 4
+    plan: {
+      ...Object.fromEntries(EXPERIMENTS.filter((e) => !e.sameAs).map((e) => [e.id, e.rates === AXIS ? STD_RATES : e.rates])),
+      peers: [5000, 10000, 15000, 30000],
+    },
+    trials: THREE_TRIALS,
+    warmupS: 15, durationS: 40, idleS: 2, clientTimeoutS: CLIENT_TIMEOUT_S,
   },
   full: {
-    name: "full", description: "every line of every figure at the paper's 12 rates, 4-minute points, 2-minute idle (the paper's); 16 repeats",
+    name: "full",
+    description: "every line of every figure at the paper's 12 rates, 4-minute points, 2-minute idle (the paper's); n = 3 as in standard " +
+      "(Figure 7 and Table 1 at every rate, the tuning figures at 10,000, 15,000 and 30,000 req/s, Figure 3 also 25,000), n = 1 elsewhere",
     plan: Object.fromEntries(EXPERIMENTS.filter((e) => !e.sameAs).map((e) => [e.id, e.rates])),
+    trials: THREE_TRIALS,
     warmupS: 60, durationS: 240, idleS: 120, clientTimeoutS: CLIENT_TIMEOUT_S,
   },
 };
@@ -116,15 +152,17 @@ export function knownLabels(): string[] {
 }
 
 export interface PointSpec {
-  id: string;           // unique within a run: figure/series/rate
+  id: string;           // unique within a run: figure__series__rate__tN
   figure: string;
   config: ServerConfig;
   offeredRate: number;  // paper units
   perf: boolean;
+  /** 1, 2, …: the trial this point belongs to (RMIT); 1 when absent (calibration and benchmark probes) */
+  trial?: number;
 }
 
-export function pointId(figure: string, label: string, rate: number): string {
-  return `${figure}__${label}__${rate}`;
+export function pointId(figure: string, label: string, rate: number, trial = 1): string {
+  return `${figure}__${label}__${rate}__t${trial}`;
 }
 
 export interface MatrixOptions {
@@ -134,14 +172,15 @@ export interface MatrixOptions {
 }
 
 /**
- * The run matrix: points ordered by experiment, then series, then rising rate (so a series' first point is its lowest).
- * A line in several figures (each of Figure 7's is the best of a tuning figure's) is measured once, under the first
- * experiment that has it; `figureLines` tells the notebooks which lines each figure draws.
+ * The run matrix: trial 1's points, then trial 2's, …; within a trial by experiment, then series, then rising rate
+ * (the run loop draws each trial's order at random: see run.ts). A line in several figures (each of Figure 7's is the
+ * best of a tuning figure's) is measured once per trial, under the first experiment that has it in that trial;
+ * `figureLines` tells the notebooks which lines each figure draws.
  */
 export function runMatrix(profile: Profile, o: MatrixOptions = {}): PointSpec[] {
   const points: PointSpec[] = [];
   const measured = new Set<string>();
-  for (const [id, lines] of Object.entries(figureLines(profile, o))) {
+  const plan = Object.entries(figureLines(profile, o)).map(([id, lines]) => {
     const exp = getExperiment(id);
     if (exp.sameAs) throw new Error(`${id} is drawn from ${exp.sameAs}'s points; run ${exp.sameAs}`);
     const rates = o.rates ?? profile.plan[id] ?? exp.rates;
@@ -151,14 +190,19 @@ export function runMatrix(profile: Profile, o: MatrixOptions = {}): PointSpec[] 
     if (o.series) {
       for (const s of o.series) if (!exp.series.includes(s)) throw new Error(`series "${s}" is not in ${id}; valid: ${exp.series.join(", ")}`);
     }
-    for (const label of lines) {
-      const config = parseLabel(label, knownLabels());
-      for (const rate of [...rates].sort((a, b) => a - b)) {
-        // a profiled point (Table 1's) is not an unprofiled one; a remeasuring experiment's points are its own
-        const key = `${exp.remeasure ? id : ""} ${label} ${rate} ${!!exp.perf}`;
-        if (measured.has(key)) continue;
-        measured.add(key);
-        points.push({ id: pointId(id, label, rate), figure: id, config, offeredRate: rate, perf: !!exp.perf });
+    return { exp, lines, rates: [...rates].sort((a, b) => a - b) };
+  });
+  const trials = Math.max(1, ...plan.flatMap(({ exp, rates }) => rates.map((r) => trialsOf(profile, exp.id, r))));
+  for (let trial = 1; trial <= trials; trial++) {
+    for (const { exp, lines, rates } of plan) {
+      for (const label of lines) {
+        const config = parseLabel(label, knownLabels());
+        for (const rate of rates.filter((r) => trial <= trialsOf(profile, exp.id, r))) {
+          const key = `${label} ${rate} ${!!exp.perf} ${trial}`; // a profiled point (Table 1's) is not an unprofiled one
+          if (measured.has(key)) continue;
+          measured.add(key);
+          points.push({ id: pointId(exp.id, label, rate, trial), figure: exp.id, config, offeredRate: rate, perf: !!exp.perf, trial });
+        }
       }
     }
   }
@@ -174,9 +218,12 @@ export function figureLines(profile: Profile, o: MatrixOptions = {}): Record<str
 /** Seconds a start, eviction and collection take around a point (measured ≈ 2 s on loopback with userver-nb-30K-4p). */
 const START_STOP_S = 3;
 
-/** Seconds a point takes (warm-up, window, idle, and the requests in flight at the window's end: none to wait for
- *  below saturation, up to the client timeout past it — counted here for the third of points past saturation),
- *  for the dry run and the first ETA. */
+/** Seconds the page cache's preparation before each point takes (session.ts, cache.ts): an estimate until measured. */
+export const PREPARE_S = 30;
+
+/** Seconds a point takes (its page-cache preparation, warm-up, window, idle, and the requests in flight at the
+ *  window's end: none to wait for below saturation, up to the client timeout past it — counted here for the third
+ *  of points past saturation), for the dry run and the first ETA. */
 export function estimatePointS(profile: Profile): number {
-  return profile.warmupS + profile.durationS + (profile.clientTimeoutS + GRACE_S) / 3 + profile.idleS + START_STOP_S;
+  return PREPARE_S + profile.warmupS + profile.durationS + (profile.clientTimeoutS + GRACE_S) / 3 + profile.idleS + START_STOP_S;
 }

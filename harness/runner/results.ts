@@ -3,11 +3,12 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeF
 import { join, dirname } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { parse } from "csv-parse/sync";
+import { pointId } from "./experiments.ts";
 
 /** points.csv columns, exactly in the brief's order; rates and throughput in paper units. */
 export const POINT_COLUMNS = [
   "run_id", "figure", "series", "server", "variant", "max_conns", "procs_or_workers", "offered_rate", "offered_rate_testbed",
-  "k", "duration_s", "sessions", "requests", "replies", "reply_rate", "throughput_mbps", "mean_response_ms",
+  "trial", "k", "duration_s", "sessions", "requests", "replies", "reply_rate", "throughput_mbps", "mean_response_ms",
   "median_response_ms", "p90_response_ms", "errors_total", "client_timo", "socket_timo", "connrefused", "connreset",
   "fd_unavail", "other_errors", "timeout_pct", "max_file_timeout_pct", "iowait_pct", "server_cpu_pct",
   "ctx_switches_per_s", "user_ctx_switches_per_s", "page_cache_kb", "disk_reads", "disk_read_bytes", "disk_util_pct", "event_calls_per_s", "mean_interest_set",
@@ -15,10 +16,12 @@ export const POINT_COLUMNS = [
   "page_cache_prepared_kb",
   "client_cpu_pct", "start_lateness_ms", "verdict", "verdict_reason",
 ] as const;
-export type PointRow = Record<(typeof POINT_COLUMNS)[number], string | number | null>;
+/** A points.csv row; `trial` is the run loop's to set (the executor measures a point, the run knows its trial). */
+export type PointRow = Record<Exclude<(typeof POINT_COLUMNS)[number], "trial">, string | number | null> & { trial?: number };
 
-export const PROFILE_COLUMNS = ["run_id", "series", "section", "category", "pct"] as const;
-export type ProfileCsvRow = Record<(typeof PROFILE_COLUMNS)[number], string | number>;
+/** profile.csv columns; `trial` as in points.csv (empty in older runs: trial 1). */
+export const PROFILE_COLUMNS = ["run_id", "series", "trial", "section", "category", "pct"] as const;
+export type ProfileCsvRow = Record<Exclude<(typeof PROFILE_COLUMNS)[number], "trial">, string | number> & { trial?: number };
 
 /** Writes a file so that readers never see half of it: temp file, then rename. */
 export function writeAtomic(path: string, text: string): void {
@@ -68,12 +71,12 @@ export class RunResults {
     writeAtomic(this.runJson, JSON.stringify(meta, null, 2) + "\n");
   }
 
-  /** Ids (figure__series__rate) of the points already in points.csv. */
+  /** Ids (figure__series__rate__tN) of the points already in points.csv; a row without a trial (older runs) is trial 1. */
   donePoints(): Set<string> {
     if (!existsSync(this.pointsCsv)) return new Set();
     dropPartialLine(this.pointsCsv);
     const rows = parse(readFileSync(this.pointsCsv, "utf8"), { columns: true }) as Record<string, string>[];
-    return new Set(rows.map((r) => `${r.figure}__${r.series}__${Number(r.offered_rate)}`));
+    return new Set(rows.map((r) => pointId(r.figure, r.series, Number(r.offered_rate), Number(r.trial) || 1)));
   }
 
   readPoints(): Record<string, string>[] {
@@ -85,9 +88,10 @@ export class RunResults {
    *  last — the row is what marks the point done, so a point interrupted before it is simply run again. */
   appendPoint(row: PointRow, profile: ProfileCsvRow[] = []): void {
     if (profile.length) {
-      // rewritten whole (atomically): a series re-run after an interruption replaces its earlier rows
-      const series = new Set(profile.map((r) => r.series));
-      const others = this.readProfile().filter((r) => !series.has(r.series));
+      // rewritten whole (atomically): a series' trial re-run after an interruption replaces its earlier rows
+      const key = (r: { series?: unknown; trial?: unknown }) => `${r.series} ${Number(r.trial) || 1}`;
+      const series = new Set(profile.map(key));
+      const others = this.readProfile().filter((r) => !series.has(key(r)));
       writeAtomic(this.profileCsv, stringify([PROFILE_COLUMNS as unknown as string[], ...[...others, ...profile]
         .map((r) => PROFILE_COLUMNS.map((c) => fmt((r as Record<string, string | number>)[c])))]));
     }

@@ -1,4 +1,5 @@
-// The run loop: every point of the matrix in order, skipping finished ones, with correctness runs, idle, progress and Ctrl-C.
+// The run loop: every point of the matrix in its run order (trial by trial, each trial in a random order drawn from a
+// recorded seed), skipping finished ones, with correctness runs, idle, progress and Ctrl-C.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stopAll } from "../lib/proc.ts";
@@ -45,9 +46,44 @@ export function progressLine(n: number, total: number, elapsedS: number, ranS: n
   return `point ${n}/${total} ${what} — elapsed ${hms(elapsedS)}, ETA ${hms(per * (total - n + 1))}`;
 }
 
+/** A small seeded generator of uniform numbers in [0, 1) (mulberry32): the same seed, the same order on any machine. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The order a run measures its points in (Randomized Multiple Interleaved Trials, Abedi & Brecht, ICPE 2017): trial
+ * 1's points all, then trial 2's, …, each trial shuffled afresh (Fisher–Yates) by one generator seeded with `seed`,
+ * so that no configuration is always measured at the same time of the run or after the same neighbour. `recorded`
+ * (run.json's `order`, on a resume) is kept as it is; points it lacks (an experiment added to the run) are drawn
+ * the same way and follow it, seeded by `seed` and how many were recorded.
+ */
+export function runOrder(points: PointSpec[], seed: number, recorded: string[] = []): PointSpec[] {
+  const byId = new Map(points.map((p) => [p.id, p]));
+  const kept = recorded.filter((id) => byId.has(id)).map((id) => byId.get(id)!);
+  const known = new Set(recorded);
+  const rest = points.filter((p) => !known.has(p.id));
+  const next = random(seed + recorded.length);
+  const trials = [...new Set(rest.map((p) => p.trial ?? 1))].sort((a, b) => a - b);
+  return [...kept, ...trials.flatMap((t) => {
+    const trial = rest.filter((p) => (p.trial ?? 1) === t);
+    for (let i = trial.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [trial[i], trial[j]] = [trial[j], trial[i]];
+    }
+    return trial;
+  })];
+}
+
 interface CorrectnessResult { verdict: string; reason: string; point: string }
 
-/** The correctness check of §3.4 rides on each configuration's first point of the run (its lowest rate): the load
+/** The correctness check of §3.4 rides on each configuration's first point to run: the load
  *  generators check every reply's bytes there, and the result, kept in raw/correctness__<label>.json, marks the
  *  configuration's later points too. */
 function correctnessFile(results: RunResults, label: string): string {
@@ -59,7 +95,8 @@ function readCorrectness(results: RunResults, label: string): CorrectnessResult 
   return existsSync(f) ? (JSON.parse(readFileSync(f, "utf8")) as CorrectnessResult) : null;
 }
 
-/** Runs the matrix; returns when every point is recorded or the signal aborts (then nothing half-done is recorded). */
+/** Runs the points in the order given (see runOrder); returns when every point is recorded or the signal aborts (then
+ *  nothing half-done is recorded). */
 export async function runPoints(o: RunLoopOptions): Promise<RunSummary> {
   const now = o.now ?? (() => Date.now() / 1000);
   const t0 = now();
@@ -74,7 +111,7 @@ export async function runPoints(o: RunLoopOptions): Promise<RunSummary> {
     const n = summary.skipped + i + 1;
     const started = now();
     const label = spec.config.label;
-    o.log(progressLine(n, summary.total, started - t0, ranS, o.profile, `${spec.figure} ${label} @ ${spec.offeredRate} req/s`));
+    o.log(progressLine(n, summary.total, started - t0, ranS, o.profile, `${spec.figure} ${label} @ ${spec.offeredRate} req/s, trial ${spec.trial ?? 1}`));
     const checked = o.correctness ? readCorrectness(o.results, label) : null;
     const verifyBytes = o.correctness && !checked;
     if (verifyBytes) o.log(`  this point is ${label}'s correctness run: every reply's bytes are checked`);
@@ -82,6 +119,9 @@ export async function runPoints(o: RunLoopOptions): Promise<RunSummary> {
     const outcome = await o.executor({ spec, rawDir, warmupS: o.profile.warmupS, durationS: o.profile.durationS, verifyBytes,
       clientTimeoutS: o.profile.clientTimeoutS });
     if (o.signal.aborted) break; // the point was cut short: it is not recorded, a resume runs it again
+    // the executor measures a point; which trial it belongs to is the run's
+    outcome.row.trial = spec.trial ?? 1;
+    for (const r of outcome.profile) r.trial = spec.trial ?? 1;
     if (checked?.verdict === "fail-bytes" && outcome.row.verdict !== "server-failed") {
       outcome.row.verdict = "fail-bytes";
       outcome.row.verdict_reason = [`correctness run (${checked.point}): ${checked.reason}`, outcome.row.verdict_reason].filter(Boolean).join("; ");

@@ -2,13 +2,13 @@
 import { captionLines } from "./figures.js";
 import { parseLabel } from "./labels.js";
 import { CLAIMS, FIGURE7_SERIES, TABLE1_CONFIGS, paperValue, table1Value } from "./paper.js";
-import { figurePoints, measuresServer, nearRate, RATE_TOLERANCE, unprofiled, VERDICTS, type Point, type Results } from "./results.js";
+import { byTrials, figurePoints, measuresServer, nearRate, RATE_TOLERANCE, unprofiled, VERDICTS, type Point, type Results } from "./results.js";
 import {
-  checkVerification, combine, cpuTolerance, effectRule, equivalentRule, EQUIVALENT_SHARE, IOWAIT_FLOOR_POINTS, levelRule, mbpsTolerance, num, pct, relationsRule, relative,
-  type Measured, type Part, type Relation, type Verdict,
+  checkVerification, combine, cpuTolerance, effectRule, equivalentRule, EQUIVALENT_SHARE, IOWAIT_FLOOR_POINTS, isUndecided, levelRule, mbpsTolerance, num, pct,
+  relationsRule, relative, side, undecided, withInterval, type Measured, type Part, type Relation, type Verdict,
 } from "./rules.js";
-import { noiseOf, repeatability, repeatabilityMarkdown, repeatabilitySummary } from "./repeats.js";
-import { profiledPoint, profileRows, profileValue } from "./table1.js";
+import { summarize } from "./stats.js";
+import { profiledPoints, profileValues } from "./table1.js";
 
 /** Past saturation (§8: saturation lies between 10,000 and 15,000 req/s): where "sustained" throughput is averaged. */
 export const SUSTAINED_FROM_RATE = 15000;
@@ -37,23 +37,31 @@ function seriesPoints(r: Results, label: string, field: NumberField = "throughpu
   return r.points.filter((p) => p.series === label && measuresServer(p) && unprofiled(p) && !Number.isNaN(p[field]));
 }
 
-/** A series' field rate by rate, rising: the mean of a rate's points (a rate measured again, by the repeats, counts once). */
-export function byRate(r: Results, label: string, field: NumberField = "throughput_mbps"): Array<Measured & { rate: number }> {
-  const groups = new Map<number, Point[]>();
-  for (const p of seriesPoints(r, label, field)) groups.set(p.offered_rate, [...(groups.get(p.offered_rate) ?? []), p]);
-  return [...groups].sort(([a], [b]) => a - b)
-    .map(([rate, ps]) => ({ rate, value: ps.reduce((s, p) => s + p[field], 0) / ps.length, points: ps }));
+/** A number over trials: their median and its interval (stats.ts); undefined when none is a number. */
+export function overTrials(values: number[], points: Point[]): Measured | undefined {
+  const s = summarize(values);
+  return s && { value: s.median, ci: { lo: s.lo, hi: s.hi, n: s.n }, points };
 }
 
-const meanOf = (ms: Measured[]): Measured | undefined =>
-  ms.length ? { value: ms.reduce((s, m) => s + m.value, 0) / ms.length, points: ms.flatMap((m) => m.points) } : undefined;
+/** A series' field rate by rate, rising: the median of a rate's trials, with its interval. */
+export function byRate(r: Results, label: string, field: NumberField = "throughput_mbps"): Array<Measured & { rate: number }> {
+  return byTrials(seriesPoints(r, label, field)).sort((a, b) => a.rate - b.rate)
+    .map((g) => ({ rate: g.rate, ...overTrials(g.points.map((p) => p[field]), g.points)! }));
+}
 
-/** Mean of a field over a series' points at a rate. */
+/** The mean of several numbers (rates past saturation), its interval the mean of their ends. */
+const meanOf = (ms: Measured[]): Measured | undefined => {
+  const mean = (f: (m: Measured) => number) => ms.reduce((s, m) => s + f(m), 0) / ms.length;
+  return ms.length ? { value: mean((m) => m.value), ci: { lo: mean((m) => m.ci.lo), hi: mean((m) => m.ci.hi), n: Math.min(...ms.map((m) => m.ci.n)) },
+    points: ms.flatMap((m) => m.points) } : undefined;
+};
+
+/** A field of a series at a rate: the median of its trials. */
 export function at(r: Results, label: string, rate: number, field: NumberField = "throughput_mbps"): Measured | undefined {
   return byRate(r, label, field).find((m) => nearRate(m.points[0], rate));
 }
 
-/** The highest throughput of a series over all rates. */
+/** The highest throughput of a series over all rates (the rate with the highest median). */
 export function peak(r: Results, label: string): Measured | undefined {
   return byRate(r, label).reduce<Measured | undefined>((a, b) => (!a || b.value > a.value ? b : a), undefined);
 }
@@ -74,13 +82,40 @@ export function dropAfterPeak(r: Results, label: string): Measured | undefined {
   const top = peak(r, label);
   if (!top || rates.length < 2) return undefined;
   const last = rates[rates.length - 1];
-  return { value: 1 - last.value / top.value, points: [...last.points, ...top.points] };
+  const n = Math.min(last.ci.n, top.ci.n);
+  const ci = last === top ? { lo: 0, hi: 0, n } : { lo: 1 - last.ci.hi / top.ci.lo, hi: 1 - last.ci.lo / top.ci.hi, n };
+  return { value: 1 - last.value / top.value, ci, points: [...last.points, ...top.points] };
 }
 
-/** "a op b" as a relation (undefined when either is unmeasured). */
+/** "a op b" as a relation: holds where the intervals are apart the stated way (b's scaled by `factor`), fails where
+ *  they are apart the other way, undecided where they overlap (always at n = 1); undefined when either is unmeasured. */
 function compare(text: string, a: Measured | undefined, op: "<" | ">", b: Measured | undefined, factor = 1): Relation {
   if (!a || !b) return { text, holds: undefined, points: [] };
-  return { text, holds: op === "<" ? a.value < b.value * factor : a.value > b.value * factor, points: [...a.points, ...b.points] };
+  const n = Math.min(a.ci.n, b.ci.n);
+  const above = a.ci.lo > b.ci.hi * factor, below = a.ci.hi < b.ci.lo * factor;
+  const holds = n < 2 || (!above && !below) ? "undecided" : op === ">" ? above : below;
+  return { text, holds, n, points: [...a.points, ...b.points] };
+}
+
+/** "m > threshold" as a relation, by where m's interval lies (undecided across it). */
+function exceeds(text: string, m: Measured | undefined, threshold: number): Relation {
+  if (!m) return { text, holds: undefined, points: [] };
+  const s = side(m, threshold);
+  return { text, holds: s === "across" ? "undecided" : s === "above", n: m.ci.n, points: m.points };
+}
+
+/** "these are about equal" as a relation: holds where every interval overlaps every other and the medians are within
+ *  `share` of the largest; fails where some two are apart; undecided where they overlap but the medians are further
+ *  apart (the intervals are too wide to tell), and at n = 1. */
+function alike(text: string, ms: (Measured | undefined)[], share: number): Relation {
+  if (ms.some((m) => !m)) return { text, holds: undefined, points: [] };
+  const all = ms as Measured[];
+  const n = Math.min(...all.map((m) => m.ci.n));
+  const vals = all.map((m) => m.value);
+  const spread = (Math.max(...vals) - Math.min(...vals)) / Math.max(...vals);
+  const overlap = Math.max(...all.map((m) => m.ci.lo)) <= Math.min(...all.map((m) => m.ci.hi));
+  const holds = n < 2 ? "undecided" : !overlap ? false : spread <= share ? true : "undecided";
+  return { text: `${text} (spread ${pct(spread, false)})`, holds, n, points: all.flatMap((m) => m.points) };
 }
 
 const labelsIn = (r: Results, n: number, keep: (l: ReturnType<typeof parseLabel>) => boolean) =>
@@ -97,11 +132,10 @@ function effect(id: string, what: string, ours: Measured | undefined): Part {
   return effectRule(what, ours, paperValue(id).value);
 }
 
-/** A Table 1 category of our profile (at 12,000 req/s, or at `rate`), with the point measured there so its verdict counts. */
+/** A Table 1 category of our profile (at 12,000 req/s, or at `rate`) over its trials, with the points measured there
+ *  so their verdicts count. */
 function category(r: Results, label: string, metric: string, rate?: number): Measured | undefined {
-  const v = profileValue(profileRows(r.profile, label, rate), metric);
-  const point = profiledPoint(r.points, label, rate);
-  return v === undefined ? undefined : { value: v, points: point ? [point] : [] };
+  return overTrials(profileValues(r.profile, label, metric, rate), profiledPoints(r.points, label, rate));
 }
 function categoryLevel(r: Results, label: string, metric: string, paper = table1Value(metric, label)!): Part {
   return levelRule(`${label} ${metric}`, category(r, label, metric), paper, cpuTolerance(paper), "% CPU", 2);
@@ -124,14 +158,8 @@ function claimC2(r: Results): Part[] {
 function claimC3(r: Results): Part[] {
   const top = [SHARED, WATPIPE, UNB];
   const rates = [...new Set(seriesPoints(r, SHARED).map((p) => p.offered_rate))].sort((a, b) => a - b);
-  const relations = rates.map((rate): Relation => {
-    const ms = top.map((l) => at(r, l, rate));
-    if (ms.some((m) => !m)) return { text: `at ${num(rate)}`, holds: undefined, points: [] };
-    const vals = ms.map((m) => m!.value);
-    const spread = (Math.max(...vals) - Math.min(...vals)) / Math.max(...vals);
-    return { text: `spread ${pct(spread, false)} at ${num(rate)}`, holds: spread <= 0.05, points: ms.flatMap((m) => m!.points) };
-  });
-  return [relationsRule(`spread of ${top.join(", ")} ≤ 5% at every rate`, relations, "≈ equal (spread ≤ ~5%)")];
+  const relations = rates.map((rate) => alike(`at ${num(rate)}`, top.map((l) => at(r, l, rate)), EQUIVALENT_SHARE));
+  return [relationsRule(`${top.join(", ")} alike at every rate: intervals overlap, medians within ${pct(EQUIVALENT_SHARE, false)}`, relations, "≈ equal (spread ≤ ~5%)")];
 }
 
 function claimC4(r: Results): Part[] {
@@ -184,7 +212,7 @@ function claimC8(r: Results): Part[] {
     mbpsLevel(`${best} sustained (≥ 15K)`, sustained(r, best), paperValue("knot-nb-15K-25w-sustained").value),
     relationsRule(`${starved} peaks near 10K then falls`, [
       { text: `peak at ${starvedPeak ? num(starvedPeak.points[0].offered_rate) : "?"} ≤ 12,500`, holds: starvedPeak && starvedPeak.points[0].offered_rate <= 12500, points: starvedPeak?.points ?? [] },
-      { text: `falls ${starvedDrop ? pct(starvedDrop.value, false) : "?"} > ${pct(DROP_SHARE, false)} by the highest rate`, holds: starvedDrop && starvedDrop.value > DROP_SHARE, points: starvedDrop?.points ?? [] },
+      exceeds(`falls ${starvedDrop ? pct(starvedDrop.value, false) : "?"} > ${pct(DROP_SHARE, false)} by the highest rate`, starvedDrop, DROP_SHARE),
     ], "peak at 10K, then drops"),
     relationsRule("more threads or workers do not help", more.map((l) => compare(`${l} peak ≤ ${best} peak +5%`, peak(r, l), "<", peak(r, best), 1 + EQUIVALENT_SHARE)), "no gain"),
   ];
@@ -202,7 +230,7 @@ function claimC9(r: Results): Part[] {
     mbpsLevel(`${best} peak`, peak(r, best), paperValue("knot-b-20K-100w-peak").value),
     mbpsLevel(`${best} sustained (≥ 15K)`, sustained(r, best), paperValue("knot-b-20K-100w-sustained").value),
     relationsRule("with 50 workers throughput declines, worse at 40K threads", [
-      { text: `${w50} falls ${drop20 ? pct(drop20.value, false) : "?"} > ${pct(DROP_SHARE, false)}`, holds: drop20 && drop20.value > DROP_SHARE, points: drop20?.points ?? [] },
+      exceeds(`${w50} falls ${drop20 ? pct(drop20.value, false) : "?"} > ${pct(DROP_SHARE, false)}`, drop20, DROP_SHARE),
       compare(`${w50t40} falls more (${drop40 ? pct(drop40.value, false) : "?"})`, drop40, ">", drop20),
     ], "declines; worse at 40K"),
     ...pollParts,
@@ -227,13 +255,15 @@ function claimC10(r: Results): Part[] {
 function claimC11(r: Results): Part[] {
   const one = "userver-nb-10K-1p";
   const more = labelsIn(r, 4, (l) => l.server === "userver-nb" && l.maxConns === 10000 && l.workers! > 1);
-  const rule = `reproduced if the peak is 0–${pct(2 * DROP_SHARE, false)} below 1 process; partly if lower by more; not if higher`;
+  const rule = `reproduced if the intervals separate with the peak below 1 process' by at most ${pct(2 * DROP_SHARE, false)}; ` +
+    "partly if below by more; not if they separate with it higher; undecided if they overlap";
   if (!more.length) return [{ what: "userver-nb-10K with more than 1 process", ours: "not measured", paper: "slightly lower", verdict: "not measured", rule }];
   return more.map((l): Part => {
     const d = relative(peak(r, l), peak(r, one));
     if (!d) return { what: `${l} vs ${one} peak`, ours: "not measured", paper: "slightly lower", verdict: "not measured", rule };
-    const verdict: Verdict = d.value > 0 ? "not reproduced" : d.value >= -2 * DROP_SHARE ? "reproduced" : "partly reproduced";
-    return checkVerification({ what: `${l} vs ${one} peak`, ours: pct(d.value), paper: "slightly lower", rule, verdict }, d.points);
+    const s = side(d, 0);
+    const verdict: Verdict = s === "across" ? undecided(d.ci.n) : s === "above" ? "not reproduced" : d.value >= -2 * DROP_SHARE ? "reproduced" : "partly reproduced";
+    return checkVerification({ what: `${l} vs ${one} peak`, ours: withInterval(d, (v) => pct(v)), paper: "slightly lower", rule, verdict, difference: d.value }, d.points);
   });
 }
 
@@ -285,15 +315,12 @@ function claimC14(r: Results): Part[] {
 function claimC15(r: Results): Part[] {
   const groups = [[SHARED, WATPIPE], [UB, UNB], [KNOT_B], [KNOT_NB], [KNOT_C]];
   const rate = (l: string): Measured | undefined => {
-    const p = profiledPoint(r.points, l);
-    return p && !Number.isNaN(p.reply_rate) ? { value: p.reply_rate, points: [p] } : undefined;
+    const ps = profiledPoints(r.points, l).filter((p) => !Number.isNaN(p.reply_rate));
+    return overTrials(ps.map((p) => p.reply_rate), ps);
   };
   const relations: Relation[] = [];
   for (const [i, g] of groups.entries()) {
-    if (g.length === 2) {
-      const d = relative(rate(g[0]), rate(g[1]));
-      relations.push({ text: `${g[0]} ≈ ${g[1]}${d ? ` (${pct(d.value)})` : ""}`, holds: d && Math.abs(d.value) <= APPROX_SHARE, points: d?.points ?? [] });
-    }
+    if (g.length === 2) relations.push(alike(`${g[0]} ≈ ${g[1]}`, [rate(g[0]), rate(g[1])], APPROX_SHARE));
     for (const hi of g) for (const lo of groups[i + 1] ?? []) relations.push(compare(`${hi} > ${lo}`, rate(hi), ">", rate(lo)));
   }
   return [relationsRule("reply rates at 12,000 req/s", relations, "shared ≈ WatPipe > userver-b ≈ userver-nb > knot-b > knot-nb > knot-c")];
@@ -305,14 +332,17 @@ function claimC16(r: Results): Part[] {
     const label = variant === "knot-nb" ? KNOT_NB : KNOT_B;
     const lo = paperValue(`${variant}-vs-knot-c-low`).value, hi = paperValue(`${variant}-vs-knot-c-high`).value;
     const slack = 0.05;
-    const rule = `reproduced if at every rate within ${pct(lo - slack, false)}–${pct(hi + slack, false)}; partly if above knot-c at every rate`;
+    const rule = `reproduced if at every rate the intervals separate with ours above knot-c and within ${pct(lo - slack, false)}–${pct(hi + slack, false)}; ` +
+      "partly if apart above knot-c at every rate; not if apart below it at any; undecided otherwise";
     const ds = rates.map((x) => ({ rate: x, d: relative(at(r, label, x), at(r, KNOT_C, x)) })).filter((e) => e.d);
     const what = `${label} vs ${KNOT_C} over 12.5K–30K`;
     const paper = `${pct(lo)} to ${pct(hi)}`;
     if (!ds.length) return { what, ours: "not measured", paper, verdict: "not measured", rule };
+    const sides = ds.map((e) => side(e.d!, 0));
     const vals = ds.map((e) => e.d!.value);
-    const verdict: Verdict = vals.every((v) => v >= lo - slack && v <= hi + slack) ? "reproduced" : vals.every((v) => v > 0) ? "partly reproduced" : "not reproduced";
-    const ours = ds.map((e) => `${pct(e.d!.value)} at ${num(e.rate)}`).join(", ");
+    const verdict: Verdict = sides.includes("below") ? "not reproduced" : sides.includes("across") ? undecided(Math.min(...ds.map((e) => e.d!.ci.n)))
+      : vals.every((v) => v >= lo - slack && v <= hi + slack) ? "reproduced" : "partly reproduced";
+    const ours = ds.map((e) => `${withInterval(e.d!, (v) => pct(v))} at ${num(e.rate)}`).join(", ");
     return checkVerification({ what, paper, ours, verdict, rule }, ds.flatMap((e) => e.d!.points));
   });
 }
@@ -325,8 +355,9 @@ function claimC17(r: Results): Part[] {
     const below = rates.filter((m) => m.rate <= 10000 * (1 + RATE_TOLERANCE)).pop();
     const past = rates.find((m) => m.rate >= 15000 * (1 - RATE_TOLERANCE));
     if (!below || !past) return { text: l, holds: undefined, points: [] };
-    const ratio = past.value / below.value;
-    return { text: `${l} ×${ratio.toFixed(1)}`, holds: ratio >= SHARP_RISE, points: [...below.points, ...past.points] };
+    const ratio: Measured = { value: past.value / below.value, points: [...below.points, ...past.points],
+      ci: { lo: past.ci.lo / below.ci.hi, hi: past.ci.hi / below.ci.lo, n: Math.min(past.ci.n, below.ci.n) } };
+    return exceeds(`${l} ×${ratio.value.toFixed(1)}`, ratio, SHARP_RISE);
   });
   const meanPast = (l: string) => pastSaturation(r, l, "mean_response_ms");
   const wide = [UB, SHARED, UNB], narrow = [KNOT_C, KNOT_NB, KNOT_B, WATPIPE];
@@ -360,39 +391,82 @@ export function evaluateClaims(results: Results): ClaimResult[] {
   });
 }
 
+/** The run's measured noise: how far apart the trials of one point lie (throughput, max − min over the median). */
+export interface Noise {
+  /** points (configuration, rate; profiled apart) measured in more than one trial */
+  repeated: number;
+  median?: number;
+  largest?: { series: string; rate: number; n: number; relSpread: number };
+}
+
+export function runNoise(r: Results): Noise {
+  const valid = r.points.filter((p) => measuresServer(p) && !Number.isNaN(p.throughput_mbps));
+  const groups = [true, false].flatMap((u) => byTrials(valid.filter((p) => unprofiled(p) === u)))
+    .map((g) => ({ series: g.series, rate: g.rate, ...summarize(g.points.map((p) => p.throughput_mbps))! }))
+    .filter((g) => g.n > 1 && Number.isFinite(g.relSpread));
+  if (!groups.length) return { repeated: 0 };
+  const largest = groups.reduce((a, g) => (g.relSpread > a.relSpread ? g : a));
+  return { repeated: groups.length, median: summarize(groups.map((g) => g.relSpread))!.median,
+    largest: { series: largest.series, rate: largest.rate, n: largest.n, relSpread: largest.relSpread } };
+}
+
+/** The run's noise in a sentence (the noise gate's, and what run-notebooks prints). */
+export function describeNoise(noise: Noise): string {
+  const l = noise.largest;
+  if (noise.median === undefined || !l) {
+    return "No point of this run was measured in more than one trial: its noise is unmeasured, and every comparison " +
+      "between our lines (effect, equivalence, ordering) is undecided at n = 1.";
+  }
+  return `${noise.repeated} point${noise.repeated === 1 ? "" : "s"} of this run (configuration × rate) were measured in more than one trial; ` +
+    `the spread of a point's throughput over its trials (max − min, relative to the median) is a median of ${pct(noise.median, false)} ` +
+    `and at most ${pct(l.relSpread, false)} (${l.series} at ${num(l.rate)} req/s, n = ${l.n}).`;
+}
+
+/** The noise gate that opens the claims report: the run's noise, and the effects smaller than its median spread. */
+export function noiseGate(noise: Noise, claims: ClaimResult[]): string[] {
+  if (noise.median === undefined) {
+    return ["## Noise gate", "", describeNoise(noise), "A profile with trials (`standard`: n = 3) measures it.", ""];
+  }
+  const small = claims.flatMap((c) => c.parts.filter((p) => p.difference !== undefined && Math.abs(p.difference) < noise.median!)
+    .map((p) => `${c.id} ${p.what} (${p.ours})`));
+  return [
+    "## Noise gate", "", describeNoise(noise), "",
+    `Effects and equivalences smaller than the median spread (${pct(noise.median, false)}): ${small.join("; ") || "none"}.`, "",
+  ];
+}
+
 const cell = (s: string) => s.replace(/\|/g, "\\|");
 
-/** The claims report as Markdown: a summary table, each claim's parts with their rules, and a closing note. */
+/** The claims report as Markdown: the noise gate, a summary table, each claim's parts with their rules, a closing note. */
 export function claimsMarkdown(results: Results): string {
   const claims = evaluateClaims(results);
-  const rep = repeatability(results); // once: every part is held against it
-  const noise = (p: Part) => (p.difference === undefined ? undefined : noiseOf(rep, p.lines ?? []));
-  const withinNoise = (p: Part) => Math.abs(p.difference ?? Infinity) <= (noise(p)?.value ?? -1);
-  const noiseNote = (p: Part) => (withinNoise(p) ? ` — within the measured noise (${noise(p)!.basis})` : "");
   const summary = claims.map((c) => `| ${c.id} | ${c.where} | ${cell(c.claim)} | ${cell(c.parts.map((p) => p.paper).join("; "))} | ${cell(c.parts.map((p) => p.summary ?? p.ours).join("; "))} | **${c.verdict}** |`);
   const details = claims.flatMap((c) => [
     `### ${c.id} — ${c.verdict}`, "", `${c.claim} (${c.where})`, "",
-    ...c.parts.map((p) => `- ${p.what}: ours ${p.ours}; paper ${p.paper} → **${p.verdict}** (${p.rule})${noiseNote(p)}`), "",
+    ...c.parts.map((p) => `- ${p.what}: ours ${p.ours}; paper ${p.paper} → **${p.verdict}** (${p.rule})`), "",
   ]);
-  const byVerdict = (v: Verdict) => claims.filter((c) => c.verdict === v).map((c) => c.id).join(", ") || "none";
+  const byVerdict = (keep: (v: Verdict) => boolean) => claims.filter((c) => keep(c.verdict)).map((c) => c.id).join(", ") || "none";
   return [
     "# The paper's claims, measured", "",
     ...captionLines(results.run, Infinity).flatMap((l) => [l, ""]),
+    ...noiseGate(runNoise(results), claims),
     "Verdicts come from the rules in `notebooks/lib/rules.ts` and `claims.ts`, never by hand: a part is judged by its",
-    "rule (stated beside it); a claim is reproduced only if every part is, not reproduced if no measured part is even partly,",
-    "and partly reproduced otherwise. A part that rests on points failing verification (§3.4) is at most partly reproduced;",
-    "points where the client was the bottleneck or the server failed are not used.", "",
+    "rule (stated beside it). Each number is the median of its point's trials, shown with its interval (the",
+    "order-statistic confidence interval of the median, `notebooks/lib/stats.ts`; for a ratio or difference, the one",
+    "its inputs' intervals give) and n, the fewest trials behind it. An effect or ordering between our lines counts",
+    "only where the intervals separate as the paper says, an equivalence only where they overlap; where the intervals",
+    "are too wide to tell (and always at n = 1) the part is undecided at that n. A claim is reproduced only if every",
+    "part is, undecided if every measured part is, not reproduced if every decided part is not, and partly reproduced",
+    "otherwise. A part that rests on points failing verification (§3.4) is at most partly reproduced; points where the",
+    "client was the bottleneck or the server failed are not used.", "",
     "| id | where | claim | paper | ours | verdict |", "|---|---|---|---|---|---|", ...summary, "",
     "## Each claim, part by part", "", ...details,
-    ...repeatabilityMarkdown(rep),
     "## Closing note", "",
-    `- Reproduced: ${byVerdict("reproduced")}`,
-    `- Partly reproduced: ${byVerdict("partly reproduced")}`,
-    `- Not reproduced: ${byVerdict("not reproduced")}`,
-    `- Not measured: ${byVerdict("not measured")}`,
-    `- Repeatability: ${repeatabilitySummary(rep)}.`,
-    ...(!rep.pairs.length ? [] : [`- Differences within the measured noise (the verdict stands by its rule, but a repeat could turn it): ${
-      claims.flatMap((c) => c.parts.filter(withinNoise).map((p) => `${c.id} ${p.what} (${p.ours})`)).join("; ") || "none"}`]),
+    `- Reproduced: ${byVerdict((v) => v === "reproduced")}`,
+    `- Partly reproduced: ${byVerdict((v) => v === "partly reproduced")}`,
+    `- Not reproduced: ${byVerdict((v) => v === "not reproduced")}`,
+    `- Undecided: ${byVerdict(isUndecided)}`,
+    `- Not measured: ${byVerdict((v) => v === "not measured")}`,
     "",
   ].join("\n");
 }

@@ -1,6 +1,7 @@
 // Vega-Lite specs of Figures 1–8: our series in paper units, failed points marked, the paper's values beside ours.
 import { FIGURE_TITLES, PAPER_VALUES, TABLE1_CONFIGS, TABLE1_RATE, table1Value } from "./paper.js";
-import { figurePoints, isRepeat, type Point, type Results, type RunInfo } from "./results.js";
+import { byTrials, figurePoints, type Point, type Results, type RunInfo } from "./results.js";
+import { summarize } from "./stats.js";
 import { architectureOf } from "./labels.js";
 import { seriesStyles } from "./style.js";
 
@@ -108,10 +109,31 @@ export function captionLines(run: RunInfo, width = 115): string[] {
   ];
 }
 
-/** Series of a figure ordered as the paper's legends are (§7): best peak throughput first. */
+/** The caption's word on trials: which n each line has, and what its bars are. */
+export function trialsNote(medians: Array<{ series: string; n: number; coverage: number }>): string {
+  const ns = new Map<string, number[]>();
+  for (const m of medians) ns.set(m.series, [...(ns.get(m.series) ?? []), m.n]);
+  const byN = new Map<string, string[]>();
+  for (const [series, n] of ns) {
+    const lo = Math.min(...n), hi = Math.max(...n);
+    const key = lo === hi ? `n = ${lo}` : `n = ${lo}–${hi} by rate`;
+    byN.set(key, [...(byN.get(key) ?? []), series]);
+  }
+  if (!byN.size) return "";
+  const coverages = [...new Set(medians.filter((m) => m.n > 1).map((m) => `${+(100 * m.coverage).toFixed(1)}% at n = ${m.n}`))].sort();
+  const lines = [...byN].map(([key, series]) => (byN.size === 1 ? `every line ${key}` : `${key}: ${series.join(", ")}`)).join("; ");
+  return `Trials: ${lines}. Lines pass through the median of a rate's trials; ` + (coverages.length
+    ? `bars span the median's order-statistic confidence interval (the range of the trials below n = 6; coverage ${coverages.join(", ")}); a rate with one trial is a point without a bar.`
+    : "one trial per rate: points without bars, their noise unmeasured.");
+}
+
+/** Series of a figure ordered as the paper's legends are (§7): best peak throughput (a rate's median) first. */
 function seriesByPeak(points: Point[]): string[] {
   const peak = new Map<string, number>();
-  for (const p of points) if (!Number.isNaN(p.throughput_mbps)) peak.set(p.series, Math.max(peak.get(p.series) ?? -Infinity, p.throughput_mbps));
+  for (const g of byTrials(points)) {
+    const m = summarize(g.points.map((p) => p.throughput_mbps))?.median;
+    if (m !== undefined) peak.set(g.series, Math.max(peak.get(g.series) ?? -Infinity, m));
+  }
   const all = [...new Set(points.map((p) => p.series))];
   return all.sort((a, b) => (peak.get(b) ?? -Infinity) - (peak.get(a) ?? -Infinity) || a.localeCompare(b));
 }
@@ -148,8 +170,13 @@ function build(results: Results, n: number, yField: "throughput_mbps" | "mean_re
   const styles = seriesStyles(order);
   const colourOf = (s: string) => styles.get(s)?.colour ?? "#737373";
   const rows = points.map((p) => ({
-    series: p.series, rate: p.offered_rate, y: p[yField], verdict: p.verdict, verification: VERIFICATION[p.verdict],
+    series: p.series, rate: p.offered_rate, y: p[yField], trial: p.trial, verdict: p.verdict, verification: VERIFICATION[p.verdict],
   }));
+  // a rate's trials: the line passes through their median; with two or more, a bar spans the median's interval
+  const medians = byTrials(points).flatMap((g) => {
+    const s = summarize(g.points.map((p) => p[yField]));
+    return s ? [{ series: g.series, rate: g.rate, y: s.median, lo: s.lo, hi: s.hi, n: s.n, coverage: s.coverage }] : [];
+  });
   const refs = yField === "throughput_mbps" ? paperReferences(n, colourOf) : [];
   const maxRate = Math.max(30000, ...rows.map((r) => r.rate));
   const x = { field: "rate", type: "quantitative", title: "Requests/s", scale: { domain: [0, maxRate] } } as const;
@@ -164,16 +191,20 @@ function build(results: Results, n: number, yField: "throughput_mbps" | "mean_re
   const notes = [
     points.length ? "" : `This run has no points for Figure ${n}: only the paper's values are drawn.`,
     "Filled points passed verification (§3.4); hollow points did not.",
-    points.some(isRepeat) ? "A rate measured twice (the repeats) has two points; the line passes through their mean." : "",
+    trialsNote(medians),
     refs.length ? "Thin dashed lines: levels quoted in the paper's text." : "",
     n === 7 ? "Open diamonds: the paper's Table 1 throughput at 12,000 req/s." : "",
     points.some((p) => architectureOf(p.series) === "nginx") ? "nginx: Debian's nginx as a present-day peer, not in the paper." : "",
   ].filter(Boolean).join(" ");
 
   const layers: object[] = [
-    // through the mean of a rate's points: a repeated point is drawn twice, its line once
-    { data: { values: rows }, mark: { type: "line", strokeWidth: 1.8 }, encoding: { x, y: { ...y, aggregate: "mean" }, color: colour, strokeDash: dash } },
-    { data: { values: rows.filter((r) => r.verdict === "pass") }, mark: { type: "point", filled: true, size: 36 }, encoding: { x, y, color: colour } },
+    // through the median of a rate's trials; every trial is drawn as a point of its own below
+    { data: { values: medians }, mark: { type: "line", strokeWidth: 1.8 }, encoding: { x, y, color: colour, strokeDash: dash } },
+    {
+      data: { values: medians.filter((m) => m.n > 1) }, mark: { type: "errorbar", ticks: { size: 6 }, thickness: 1.2 },
+      encoding: { x, y: { ...y, field: "lo" }, y2: { field: "hi" }, color: colour },
+    },
+    { data: { values: rows.filter((r) => r.verdict === "pass") }, mark: { type: "point", filled: true, size: 24, opacity: 0.7 }, encoding: { x, y, color: colour } },
     {
       data: { values: rows.filter((r) => r.verdict !== "pass") },
       mark: { type: "point", filled: false, size: 70, strokeWidth: 1.6 },

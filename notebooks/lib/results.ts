@@ -25,8 +25,9 @@ const TEXT_COLUMNS = ["run_id", "figure", "series", "server", "variant", "verdic
 type TextColumn = (typeof TEXT_COLUMNS)[number];
 type NumberColumn = Exclude<(typeof POINT_COLUMNS)[number], TextColumn>;
 
-/** One measured point; a number the runner left empty is NaN. */
-export type Point = { [C in TextColumn]: string } & { [C in NumberColumn | (typeof OPTIONAL_COLUMNS)[number]]: number };
+/** One measured point; a number the runner left empty is NaN. `trial`: 1, 2, … (older runs have no trial column:
+ *  trial 1). */
+export type Point = { [C in TextColumn]: string } & { [C in NumberColumn | (typeof OPTIONAL_COLUMNS)[number]]: number } & { trial: number };
 
 export const VERDICTS = ["pass", "fail-timeouts", "fail-bytes", "fail-errors", "invalid-client", "server-failed"] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -36,6 +37,8 @@ export const PROFILE_SECTIONS = ["vmlinux", "nic", "user", "libc", "other"] as c
 export interface ProfileRow {
   run_id: string;
   series: string;
+  /** the trial of the point profiled (older runs: 1) */
+  trial: number;
   section: string;
   category: string;
   pct: number;
@@ -79,18 +82,32 @@ function toNumber(s: string | undefined): number {
 
 /** Parses points.csv; throws naming the file and row on a missing column or an unknown verdict. */
 export function readPoints(path: string): Point[] {
-  return readCsv(path, POINT_COLUMNS).map((r, i) => {
+  const points = readCsv(path, POINT_COLUMNS).map((r, i) => {
     const p: Record<string, string | number> = {};
     for (const c of POINT_COLUMNS) p[c] = (TEXT_COLUMNS as readonly string[]).includes(c) ? r[c] : toNumber(r[c]);
     for (const c of OPTIONAL_COLUMNS) p[c] = toNumber(r[c]);
+    p.trial = toNumber(r.trial) || 1;
     if (!(VERDICTS as readonly string[]).includes(r.verdict)) throw new Error(`${path} row ${i + 2}: unknown verdict "${r.verdict}"`);
     return p as Point;
   });
+  return readRepeats(points);
+}
+
+/** Older runs measured Figure 7's lines again in a `repeat` experiment: each such row is read as the next trial of
+ *  its line's unprofiled point at that rate. */
+function readRepeats(points: Point[]): Point[] {
+  const isRepeat = (p: Point) => /^repeats?$/i.test(p.figure);
+  const out = points.filter((p) => !isRepeat(p));
+  for (const p of points.filter(isRepeat)) {
+    const same = out.filter((q) => q.series === p.series && q.offered_rate === p.offered_rate && unprofiled(q));
+    out.push({ ...p, figure: "fig7", trial: Math.max(0, ...same.map((q) => q.trial)) + 1 });
+  }
+  return out;
 }
 
 export function readProfile(path: string): ProfileRow[] {
   return readCsv(path, ["run_id", "series", "section", "category", "pct"]).map((r) => ({
-    run_id: r.run_id, series: r.series, section: r.section, category: r.category, pct: toNumber(r.pct),
+    run_id: r.run_id, series: r.series, trial: toNumber(r.trial) || 1, section: r.section, category: r.category, pct: toNumber(r.pct),
   }));
 }
 
@@ -107,14 +124,14 @@ export function readResults(dir: string): Results {
   return { dir, run, points: readPoints(join(dir, "points.csv")), profile };
 }
 
-type Experiment = number | "table1" | "poll" | "peers" | "repeat";
+type Experiment = number | "table1" | "poll" | "peers";
 
 /** The experiments whose points are profiled with perf: Table 1's and C9's poll overhead at three rates. */
 const PROFILED: Experiment[] = ["table1", "poll"];
 
 /**
- * The experiments a point belongs to: the runner writes "fig7", "table1", "poll", "peers" or "repeat" (a point
- * measured again); numbers, "figure-7" and lists ("3;7") are read too.
+ * The experiments a point belongs to: the runner writes "fig7", "table1", "poll" or "peers"; numbers, "figure-7"
+ * and lists ("3;7") are read too.
  */
 export function figuresOf(p: Point): Experiment[] {
   return p.figure
@@ -124,7 +141,6 @@ export function figuresOf(p: Point): Experiment[] {
       if (/^(table|t)[-_ ]?1$/i.test(t)) return ["table1"];
       if (/^peers?$/i.test(t)) return ["peers"];
       if (/^poll$/i.test(t)) return ["poll"];
-      if (/^repeats?$/i.test(t)) return ["repeat"];
       const m = /^(?:fig(?:ure)?[-_ ]?)?(\d+)$/i.exec(t);
       return m ? [Number(m[1])] : [];
     });
@@ -132,8 +148,7 @@ export function figuresOf(p: Point): Experiment[] {
 
 /**
  * Points drawn in Figure n: those run for it and, unprofiled, those of the lines run.json's `figure_lines` gives it
- * (a line in two figures is measured once: Figure 7's lines are the best of the tuning figures'; a repeat measures a
- * point of a line again). Figure 8 shows
+ * (a line in two figures is measured once per trial: Figure 7's lines are the best of the tuning figures'). Figure 8 shows
  * the response times of Figure 7's runs (§8); the peers (nginx, not in the paper) are drawn beside Figure 7's
  * configurations in both.
  */
@@ -143,8 +158,8 @@ export function figurePoints(r: Pick<Results, "points" | "run">, n: number): Poi
   return r.points.filter((p) => figuresOf(p).some((f) => wanted.includes(f)) || (lines.has(p.series) && unprofiled(p)));
 }
 
-/** Points of the tuning and comparison experiments and their repeats: profiled points (perf costs CPU) serve only
- *  their profiles (Table 1, C9). */
+/** Points of the tuning and comparison experiments: profiled points (perf costs CPU) serve only their profiles
+ *  (Table 1, C9). */
 export function unprofiled(p: Point): boolean {
   return figuresOf(p).some((f) => !PROFILED.includes(f));
 }
@@ -161,23 +176,21 @@ export function nearRate(p: Point, rate: number): boolean {
   return Math.abs(p.offered_rate - rate) <= RATE_TOLERANCE * rate;
 }
 
-/** A point measured again by the repeats, beside its first measurement (the same line's unprofiled point at that rate). */
-export interface RepeatPair {
+/** One configuration's points at one offered rate: its trials. */
+export interface Trials {
   series: string;
   rate: number;
-  first: Point;
-  again: Point;
+  points: Point[];
 }
 
-/** A point of the repeat experiment: a point of its line measured a second time. */
-export function isRepeat(p: Point): boolean {
-  return figuresOf(p).includes("repeat");
-}
-
-/** The repeats that have a first measurement, in the run's order. */
-export function repeatPairs(r: Pick<Results, "points">): RepeatPair[] {
-  return r.points.filter(isRepeat).flatMap((again) => {
-    const first = r.points.find((p) => !isRepeat(p) && unprofiled(p) && p.series === again.series && p.offered_rate === again.offered_rate);
-    return first ? [{ series: again.series, rate: again.offered_rate, first, again }] : [];
-  });
+/** Points grouped by configuration and offered rate, in the order each group first appears. */
+export function byTrials(points: Point[]): Trials[] {
+  const groups = new Map<string, Trials>();
+  for (const p of points) {
+    const key = `${p.series} ${p.offered_rate}`;
+    const g = groups.get(key) ?? { series: p.series, rate: p.offered_rate, points: [] };
+    g.points.push(p);
+    groups.set(key, g);
+  }
+  return [...groups.values()];
 }

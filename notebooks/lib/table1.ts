@@ -3,6 +3,7 @@ import { stringify } from "csv-stringify/sync";
 import { captionLines } from "./figures.js";
 import { TABLE1, TABLE1_CONFIGS, TABLE1_RATE } from "./paper.js";
 import { measuresServer, nearRate, RATE_TOLERANCE, unprofiled, type Point, type ProfileRow, type Results } from "./results.js";
+import { median } from "./stats.js";
 
 /** Table 1's totals and the profile section each sums. */
 const SECTION_OF_TOTAL: Record<string, string> = {
@@ -24,17 +25,18 @@ export interface Table1Cell {
   column: string;
   label: string;
   ours?: number;
+  n: number;
   paper: number;
 }
 
 /**
- * The point a configuration's profile at a rate (Table 1's: 12,000 req/s) comes from: one that measured the server
- * there, preferably one the runner profiled; the last such row when there are several.
+ * The points (one per trial) a configuration's profile at a rate (Table 1's: 12,000 req/s) comes from: those that
+ * measured the server there, the ones the runner profiled if there are any.
  */
-export function profiledPoint(points: Point[], label: string, rate = TABLE1_RATE): Point | undefined {
+export function profiledPoints(points: Point[], label: string, rate = TABLE1_RATE): Point[] {
   const candidates = points.filter((p) => p.series === label && measuresServer(p) && nearRate(p, rate));
   const marked = candidates.filter((p) => !unprofiled(p));
-  return (marked.length ? marked : candidates).at(-1);
+  return marked.length ? marked : candidates;
 }
 
 /** Profile rows of a configuration at 12,000 req/s: series "label", or "label@rate" when profiled at several rates. */
@@ -56,18 +58,25 @@ export function profileValue(all: ProfileRow[], metric: string): number | undefi
   return section && parts.length ? parts.reduce((s, r) => s + r.pct, 0) : undefined;
 }
 
-/** Every numeric cell of Table 1 with our value beside it (ours undefined where we did not measure it). */
+/** A Table 1 category of a configuration's profile, trial by trial. */
+export function profileValues(profile: ProfileRow[], label: string, metric: string, rate = TABLE1_RATE): number[] {
+  const rows = profileRows(profile, label, rate);
+  return [...new Set(rows.map((r) => r.trial))].sort((a, b) => a - b)
+    .map((t) => profileValue(rows.filter((r) => r.trial === t), metric)).filter((v): v is number => v !== undefined);
+}
+
+/** Every numeric cell of Table 1 with our value beside it: the median over the trials (ours undefined where we did
+ *  not measure it; n: how many trials). */
 export function table1Comparison(results: Results): Table1Cell[] {
   const cells: Table1Cell[] = [];
   for (const row of TABLE1.filter((r) => r.section !== "config")) {
     for (const { column, label } of TABLE1_CONFIGS) {
       const field = POINT_FIELD[row.metric];
-      let ours: number | undefined;
-      if (field) {
-        const v = profiledPoint(results.points, label)?.[field];
-        ours = typeof v === "number" && !Number.isNaN(v) ? v : undefined;
-      } else ours = profileValue(profileRows(results.profile, label), row.metric);
-      cells.push({ metric: row.metric, section: row.section, column, label, ours, paper: row.values[column] as number });
+      const values = field
+        ? profiledPoints(results.points, label).map((p) => p[field]).filter((v): v is number => typeof v === "number" && !Number.isNaN(v))
+        : profileValues(results.profile, label, row.metric);
+      cells.push({ metric: row.metric, section: row.section, column, label, ours: values.length ? median(values) : undefined, n: values.length,
+        paper: row.values[column] as number });
     }
   }
   return cells;
@@ -84,7 +93,8 @@ export function table1Markdown(results: Results): string {
   const cells = table1Comparison(results);
   const header = `| metric | ${TABLE1_CONFIGS.map((c) => c.label).join(" | ")} |`;
   const rule = `|---|${TABLE1_CONFIGS.map(() => "---:").join("|")}|`;
-  const verdicts = `| verification of the 12K point | ${TABLE1_CONFIGS.map((c) => profiledPoint(results.points, c.label)?.verdict ?? "not measured").join(" | ")} |`;
+  const verdicts = `| verification of the 12K point | ${TABLE1_CONFIGS.map((c) => profiledPoints(results.points, c.label).map((p) => p.verdict).join(", ") || "not measured").join(" | ")} |`;
+  const trials = `| trials (n) | ${TABLE1_CONFIGS.map((c) => profiledPoints(results.points, c.label).length).join(" | ")} |`;
   const rows = TABLE1.filter((r) => r.section !== "config").map((r) => {
     const row = cells.filter((c) => c.metric === r.metric);
     return `| ${r.metric} (${r.section}) | ${row.map((c) => `${format(c.ours, c.metric)} / ${format(c.paper, c.metric)}`).join(" | ")} |`;
@@ -93,10 +103,11 @@ export function table1Markdown(results: Results): string {
     `# Table 1: server statistics at ${TABLE1_RATE.toLocaleString("en-US")} req/s, ours / the paper's`,
     "",
     ...captionLines(results.run, Infinity).flatMap((l) => [l, ""]),
-    "Each cell is *ours / paper*; — means not measured. Profile rows are % of the server CPU's samples",
-    "(perf cpu-clock here, OProfile in the paper); totals we did not record are the sums of their section.",
+    "Each cell is *ours / paper*, ours the median over the configuration's trials (n in the second row); — means not",
+    "measured. Profile rows are % of the server CPU's samples (perf cpu-clock here, OProfile in the paper); totals we",
+    "did not record are the sums of their section.",
     "",
-    header, rule, verdicts, ...rows, "",
+    header, rule, verdicts, trials, ...rows, "",
   ].join("\n");
 }
 

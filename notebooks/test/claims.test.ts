@@ -1,10 +1,9 @@
 // Tests each claim's rules on fixture data changed so that the claim should reproduce, and so that it should not.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { at, claimsMarkdown, evaluateClaims, peak } from "../lib/claims.ts";
+import { at, claimsMarkdown, evaluateClaims, peak, runNoise } from "../lib/claims.ts";
 import { TABLE1_CONFIGS, table1Value } from "../lib/paper.ts";
 import type { Point, ProfileRow, Results } from "../lib/results.ts";
-import { noiseOf, repeatability } from "../lib/repeats.ts";
 import { fixture, mbpsAt, withPoints } from "./helpers.ts";
 
 const verdictOf = (r: Results, id: string) => evaluateClaims(r).find((c) => c.id === id)!.verdict;
@@ -30,7 +29,7 @@ const CASES: Record<string, { pass: (r: Results) => Results; fail: (r: Results) 
     pass: (r) => chain(r, (x) => set(x, KNOT_B, 15000, "throughput_mbps", () => mbpsAt(r, SHARED, 15000) / 1.18), (x) => set(x, KNOT_C, 15000, "throughput_mbps", () => mbpsAt(r, SHARED, 15000) / 1.34)),
     fail: (r) => chain(r, (x) => scale(x, KNOT_B, 1.2, 15000), (x) => set(x, KNOT_C, 15000, "throughput_mbps", () => mbpsAt(r, SHARED, 15000) * 1.1)),
   },
-  C2: { pass: (r) => r, fail: (r) => set(r, KNOT_B, 15000, "throughput_mbps", () => 0.8 * mbpsAt(r, KNOT_C, 15000)) },
+  C2: { pass: (r) => set(r, KNOT_B, 15000, "throughput_mbps", () => 1.07 * mbpsAt(r, KNOT_NB, 15000)), fail: (r) => set(r, KNOT_B, 15000, "throughput_mbps", () => 0.8 * mbpsAt(r, KNOT_C, 15000)) },
   C3: { pass: (r) => r, fail: (r) => scale(r, "watpipe-20K-25p", 0.8) },
   C4: { pass: (r) => r, fail: (r) => chain(r, (x) => scale(x, "userver-b-30K-100p", 1.3, 15000), (x) => set(x, "userver-b-30K-100p", 30000, "throughput_mbps", () => 1.1 * mbpsAt(r, SHARED, 30000))) },
   C5: { pass: (r) => r, fail: (r) => chain(r, (x) => scale(x, "userver-nb-30K-1p", 1.6), (x) => set(x, "userver-nb-30K-1p", 15000, "iowait_pct", () => 0)) },
@@ -42,7 +41,7 @@ const CASES: Record<string, { pass: (r: Results) => Results; fail: (r: Results) 
   },
   C9: {
     pass: (r) => profile(set(r, "knot-b-40K-50w", 30000, "verdict", () => "pass"), () => undefined,
-      [[12000, 8], [25000, 15], [30000, 22]].map(([rate, pct]) => ({ run_id: "t", series: `knot-b-20K-50w@${rate}`, section: "vmlinux", category: "poll_overhead", pct }))),
+      [[12000, 8], [25000, 15], [30000, 22]].map(([rate, pct]) => ({ run_id: "t", series: `knot-b-20K-50w@${rate}`, trial: 1, section: "vmlinux", category: "poll_overhead", pct }))),
     fail: (r) => chain(r, (x) => scale(x, KNOT_B, 0.5), (x) => set(x, "knot-b-20K-50w", 30000, "throughput_mbps", () => 2000),
       (x) => set(x, "knot-b-40K-50w", undefined, "throughput_mbps", () => 1000), (x) => set(x, "knot-b-20K-50w", undefined, "mean_interest_set", (p) => 1e6 / p.offered_rate)),
   },
@@ -51,7 +50,7 @@ const CASES: Record<string, { pass: (r: Results) => Results; fail: (r: Results) 
     fail: (r) => chain(r, (x) => set(x, "userver-nb-30K-2p", undefined, "throughput_mbps", (p) => 0.9 * mbpsAt(r, "userver-nb-30K-1p", p.offered_rate)),
       (x) => withPoints(x, undefined, (p) => { if (p.series.startsWith("userver-nb-30K")) p.iowait_pct = 60; })),
   },
-  C11: { pass: (r) => r, fail: (r) => scale(r, "userver-nb-10K-2p", 1.2) },
+  C11: { pass: (r) => scale(r, "userver-nb-10K-2p", (0.93 * peak(r, "userver-nb-10K-1p")!.value) / peak(r, "userver-nb-10K-2p")!.value), fail: (r) => scale(r, "userver-nb-10K-2p", 1.2) },
   C12: { pass: (r) => r, fail: (r) => chain(r, (x) => scale(x, "userver-b-30K-100p", 0.7), (x) => scale(x, "userver-b-50K-75p", 1.5)) },
   C13: {
     pass: (r) => set(r, "watpipe-10K-5p", 30000, "throughput_mbps", () => mbpsAt(r, "watpipe-20K-5p", 30000) / 1.38),
@@ -71,7 +70,8 @@ const CASES: Record<string, { pass: (r: Results) => Results; fail: (r: Results) 
     }),
   },
   C15: {
-    pass: (r) => TABLE1_CONFIGS.reduce((x, c) => set(x, c.label, 12000, "reply_rate", () => table1Value("reply_rate", c.label)!), r),
+    // the paper's reply rates, each trial 2% apart: its ≈ pairs overlap, its > pairs (≥ 4.6% apart) separate
+    pass: (r) => TABLE1_CONFIGS.reduce((x, c) => set(x, c.label, 12000, "reply_rate", (p) => table1Value("reply_rate", c.label)! * [1, 1.02, 0.98][p.trial - 1]), r),
     fail: (r) => TABLE1_CONFIGS.reduce((x, c) => set(x, c.label, 12000, "reply_rate", () => 20000 - table1Value("reply_rate", c.label)!), r),
   },
   C16: {
@@ -115,33 +115,51 @@ test("the report has the summary table, each claim's parts and the closing note"
   assert.match(md, /k = 0\.1/);
 });
 
-test("a point measured again counts as the mean of both: at a rate, at the peak, and in the report's repeatability section", () => {
+/** The results with one point per configuration, rate and kind (profiled or not): a run of one trial. */
+function oneTrial(r: Results): Results {
+  const seen = new Set<string>();
+  return { ...r, points: r.points.filter((p) => {
+    const key = `${p.series} ${p.offered_rate} ${/table|poll/.test(p.figure)}`;
+    return !seen.has(key) && !!seen.add(key);
+  }) };
+}
+
+test("a rate's trials count as their median, with its interval; at the peak too", () => {
   const UNB = "userver-nb-30K-4p";
   const top = peak(base, UNB)!;
-  const first = top.points[0]; // the fixture measures the line in Figures 4 and 7: the rate has two points already
-  const again = first.throughput_mbps * 1.5;
-  const r = { ...base, points: [...base.points, { ...first, figure: "repeat", throughput_mbps: again }] };
-  const n = top.points.length;
-  const mean = at(r, UNB, first.offered_rate)!;
-  assert.is(mean.value, (top.value * n + again) / (n + 1));
-  assert.is(mean.points.length, n + 1);
-  assert.is(peak(r, UNB)!.value, mean.value, "the peak is a rate's mean, not the best single point");
-  assert.ok(mean.value < again);
-  const md = claimsMarkdown(r);
-  assert.match(md, /## Repeatability/);
-  assert.match(md, new RegExp(`\\| ${UNB} \\| ${first.offered_rate.toLocaleString("en-US")} \\| .* \\| \\+50\\.0% \\|`));
-  assert.match(md, /- Repeatability: 1 point measured twice moved by a median of 50\.0% and at most 50\.0% \(userver-nb-30K-4p/);
-  // an effect no larger than its lines' repeats moved (or, for lines not repeated, the run's median) is flagged; its
-  // verdict stays the rule's
-  assert.equal(noiseOf(repeatability(r), [UNB, KNOT_B]), { value: 0.5, basis: "these lines moved by up to 50.0% when measured again" });
-  assert.equal(noiseOf(repeatability(r), [KNOT_B]), { value: 0.5, basis: "the run's repeats moved by a median of 50.0%" });
-  assert.is(noiseOf(repeatability(base), [UNB]), undefined);
-  assert.match(md, /- userver-shared-nb-30K-10p vs knot-b-20K-100w at 15K: ours \+6\.8%; [^\n]* — within the measured noise \(the run's repeats moved by a median of 50\.0%\)/);
-  assert.match(md, /- Differences within the measured noise \(.*\): .*C1 userver-shared-nb-30K-10p vs knot-b-20K-100w at 15K \(\+6\.8%\)/);
-  assert.is(evaluateClaims(r).find((c) => c.id === "C1")!.verdict, evaluateClaims(base).find((c) => c.id === "C1")!.verdict);
-  const plain = claimsMarkdown(base);
-  assert.match(plain, /- Repeatability: no point was measured twice/);
-  assert.not.match(plain, /within the measured noise/);
+  const rate = top.points[0].offered_rate;
+  const values = top.points.map((p) => p.throughput_mbps).sort((a, b) => a - b);
+  assert.is(top.points.length, 6); // the fixture measures the line in Figures 4 and 7, three trials each
+  assert.is(top.value, (values[2] + values[3]) / 2);
+  assert.equal([top.ci.lo, top.ci.hi, top.ci.n], [values[0], values[5], 6]);
+  const outlier = withPoints(base, UNB, (p) => { if (p.offered_rate === rate && p.trial === 3 && p.figure === "fig7") p.throughput_mbps *= 10; });
+  assert.ok(Math.abs(at(outlier, UNB, rate)!.value / top.value - 1) < 0.03, "one wild trial moves the median little, the interval much");
+  assert.ok(at(outlier, UNB, rate)!.ci.hi > 5 * top.ci.hi);
+});
+
+test("a claim whose intervals overlap is undecided; apart the paper's way reproduced; apart the other way not", () => {
+  const c2 = (r: Results) => evaluateClaims(r).find((c) => c.id === "C2")!.parts[1]; // knot-b vs knot-nb at 15K: +7% in the paper
+  const nb = mbpsAt(base, KNOT_NB, 15000);
+  const knotB = (values: number[]) => withPoints(base, KNOT_B, (p) => { if (p.offered_rate === 15000) p.throughput_mbps = values[(p.trial - 1) % values.length]; });
+  const nbTrials = (r: Results) => withPoints(r, KNOT_NB, (p) => { if (p.offered_rate === 15000) p.throughput_mbps = nb * [1, 1.02, 0.98][p.trial - 1]; });
+  assert.is(c2(nbTrials(knotB([1.07 * nb, 1.09 * nb, 1.05 * nb]))).verdict, "reproduced");
+  // the fixture measures both lines in two figures, three trials each: n = 6
+  assert.is(c2(nbTrials(knotB([1.07 * nb, 1.3 * nb, 0.9 * nb]))).verdict, "undecided at n = 6");
+  assert.is(c2(nbTrials(knotB([0.9 * nb, 0.91 * nb, 0.92 * nb]))).verdict, "not reproduced");
+  assert.is(c2(oneTrial(knotB([1.07 * nb]))).verdict, "undecided at n = 1", "a single trial is no interval");
+});
+
+test("the noise gate opens the report: the trials' spread, and the effects smaller than its median", () => {
+  const noise = runNoise(base);
+  assert.ok(noise.repeated > 100);
+  assert.ok(Math.abs(noise.median! - 0.04) < 0.005, `${noise.median}`); // the fixture's trials lie at ×1.02 and ×0.98
+  const md = claimsMarkdown(base);
+  assert.ok(md.indexOf("## Noise gate") < md.indexOf("| id | where |"));
+  assert.match(md, /points of this run \(configuration × rate\) were measured in more than one trial; .* a median of 4\.\d% and at most/);
+  assert.match(md, /Effects and equivalences smaller than the median spread \(4\.\d%\): .*C2 knot-b-20K-100w vs knot-nb-15K-50w at 15K \(\+3\.6%/);
+  const single = oneTrial(base);
+  assert.is(runNoise(single).repeated, 0);
+  assert.match(claimsMarkdown(single), /No point of this run was measured in more than one trial: its noise is unmeasured/);
 });
 
 test.run();

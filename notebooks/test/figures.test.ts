@@ -40,22 +40,31 @@ test("title, axes and caption follow the paper and state k, calibration and test
   assert.throws(() => figure(fixture(), 9), /no Figure 9/);
 });
 
-test("lines pass through the mean of a rate's points; a repeat is drawn as a point of its own and named in the notes", () => {
+test("lines pass through the median of a rate's trials, with a bar over its interval; single trials are bare points, and the caption says n", () => {
   const r = fixture();
-  const [line] = (figure(r, 7).spec as unknown as { layer: Layer[] }).layer;
-  assert.is((line.encoding.y as { aggregate?: string }).aggregate, "mean");
-  const again = { ...r.points.find((p) => p.series === "knot-b-20K-100w" && p.figure === "fig7")!, figure: "repeat" };
-  const spec = figure({ ...r, points: [...r.points, again], run: { ...r.run, figure_lines: { fig7: ["knot-b-20K-100w"] } } }, 7).spec;
+  const [line, bars] = (figure(r, 7).spec as unknown as { layer: Layer[] }).layer;
+  const knotB = line.data.values.find((v) => v.series === "knot-b-20K-100w" && v.rate === 15000)!;
+  const trials = r.points.filter((p) => p.series === "knot-b-20K-100w" && p.offered_rate === 15000 && p.figure === "fig7").map((p) => p.throughput_mbps).sort((a, b) => a - b);
+  assert.is(trials.length, 3);
+  assert.is(knotB.y, trials[1]);
+  assert.equal([knotB.lo, knotB.hi, knotB.n], [trials[0], trials[2], 3]);
+  assert.is(bars.mark.type, "errorbar");
+  assert.ok(bars.data.values.every((v) => (v.n as number) > 1));
   const notes = (s: Record<string, unknown>) => (s.title as { subtitle: string[] }).subtitle.join(" ");
-  assert.match(notes(spec), /A rate measured twice \(the repeats\) has two points; the line passes through their mean\./);
-  assert.not.match(notes(figure(r, 7).spec), /measured twice/);
+  // the peers have one trial: points without bars, named in the caption
+  assert.not.ok(bars.data.values.some((v) => String(v.series).startsWith("nginx")));
+  assert.match(notes(figure(r, 7).spec), /Trials: n = 3: [^;]*knot-b-20K-100w[^;]*; n = 1: nginx-4w, nginx-1w\./);
+  assert.match(notes(figure(r, 7).spec), /the range of the trials below n = 6; coverage 75% at n = 3\)/);
+  const one = { ...r, points: r.points.filter((p) => p.trial === 1 && p.figure === "fig3") };
+  assert.match(notes(figure(one, 3).spec), /Trials: every line n = 1\. .*one trial per rate: points without bars/);
+  assert.is((figure(one, 3).spec as unknown as { layer: Layer[] }).layer[1].data.values.length, 0);
 });
 
 test("points that failed verification are drawn hollow, apart from the passing ones", () => {
-  const [, passed, failed] = layersOf(3);
+  const [, , passed, failed] = layersOf(3);
   assert.is(passed.mark.filled, true);
   assert.is(failed.mark.filled, false);
-  assert.equal(failed.data.values.map((v) => [v.series, v.rate, v.verdict]), [["knot-b-40K-50w", 30000, "fail-timeouts"]]);
+  assert.equal(failed.data.values.map((v) => [v.series, v.rate, v.verdict, v.trial]), [1, 2, 3].map((t) => ["knot-b-40K-50w", 30000, "fail-timeouts", t]));
   assert.not.ok(passed.data.values.some((v) => v.verdict !== "pass"));
 });
 

@@ -16,6 +16,7 @@ test("every notebook runs on the fixture and writes its figure or table", () => 
     const r = run(["--results", FIXTURE, "--out", out]);
     assert.is(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /10 of 10 succeeded/);
+    assert.match(r.stdout, /run-notebooks: noise: \d+ points of this run \(configuration × rate\) were measured in more than one trial; .* a median of 4\.\d%/);
     for (let n = 1; n <= 8; n++) {
       const svg = readFileSync(join(out, `figure-${n}.svg`), "utf8");
       assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*<\/svg>$/);

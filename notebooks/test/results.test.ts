@@ -4,12 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { figurePoints, figuresOf, readResults, repeatPairs } from "../lib/results.ts";
+import { figurePoints, figuresOf, readResults } from "../lib/results.ts";
 import { FIXTURE, fixture } from "./helpers.ts";
 
 test("reads the fixture's points, profile and run", () => {
   const r = fixture();
-  assert.is(r.points.length, 156);
+  assert.is(r.points.length, 448);
+  assert.equal([...new Set(r.points.map((p) => p.trial))], [1, 2, 3]);
   assert.is(r.run.k, 0.1);
   const p = r.points.find((q) => q.series === "knot-b-40K-50w" && q.offered_rate === 30000)!;
   assert.is(p.verdict, "fail-timeouts");
@@ -59,15 +60,26 @@ test("figure_lines: a figure draws the unprofiled points of its lines that anoth
   assert.not.ok(shared.some((p) => p.figure === "table1"), "Table 1's profiled points stay out");
 });
 
-test("a repeat is drawn with its line and paired with the line's first point at that rate", () => {
-  const r = fixture();
-  const first = r.points.find((p) => p.series === "knot-b-20K-100w" && p.figure !== "table1" && p.offered_rate === 15000)!;
-  const again = { ...first, figure: "repeat", throughput_mbps: first.throughput_mbps + 1 };
-  const withRepeat = { ...r, points: [...r.points, again], run: { ...r.run, figure_lines: { fig7: ["knot-b-20K-100w"], repeat: ["knot-b-20K-100w"] } } };
-  assert.equal(figuresOf(again), ["repeat"]);
-  assert.ok(figurePoints(withRepeat, 7).includes(again));
-  assert.equal(repeatPairs(withRepeat), [{ series: "knot-b-20K-100w", rate: 15000, first, again }]);
-  assert.equal(repeatPairs(r), []);
+test("older runs: no trial column is trial 1; a row of the repeat experiment is the next trial of its Figure 7 point", () => {
+  const dir = brokenCopy((text) => {
+    const [header, ...rows] = text.trim().split("\n");
+    const cols = header.split(",");
+    const t = cols.indexOf("trial");
+    const drop = (line: string) => line.split(",").filter((_, i) => i !== t).join(",");
+    const first = rows.filter((l) => l.split(",")[t] === "1");
+    const rate = cols.indexOf("offered_rate");
+    const again = first.find((l) => l.includes(",fig7,knot-b-20K-100w,") && l.split(",")[rate] === "15000")!.replace(",fig7,", ",repeat,");
+    return [drop(header), ...first.map(drop), drop(again)].join("\n") + "\n";
+  });
+  try {
+    const r = readResults(dir);
+    assert.ok(r.points.every((p) => p.trial === 1 || p.series === "knot-b-20K-100w"));
+    const again = r.points.at(-1)!;
+    assert.equal([again.figure, again.series, again.offered_rate, again.trial], ["fig7", "knot-b-20K-100w", 15000, 2]); // trial 1 is Figure 7's
+    assert.ok(figurePoints(r, 7).includes(again));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 function brokenCopy(edit: (points: string) => string, run?: object): string {

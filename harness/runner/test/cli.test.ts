@@ -17,21 +17,25 @@ const cli = (...args: string[]) => {
 test("dry runs: the quick replication's matrix and time; Figure 7 alone; a tuning matrix", () => {
   const q = cli("replicate", "--profile", "quick", "--dry-run");
   assert.is(q.code, 0, q.out);
-  assert.match(q.out, /39 points, 8 configurations/);
-  assert.match(q.out, /table1 +knot-c-20K-100w-1000MB \(perf\) +12000/);
+  assert.match(q.out, /2 trial\(s\) of 15, 8 points, each in its own random order; 23 points, 8 configurations/);
+  assert.match(q.out, /table1 +knot-c-20K-100w-1000MB \(perf\) +12000\n/);
+  assert.match(q.out, /fig7 +knot-b-20K-100w +15000×2\n/);
+  assert.match(q.out, /estimated 0\.\d h \(\d+ min at \d+ s a point\)/);
   const f7 = cli("run", "--experiment", "fig7", "--profile", "standard", "--series", "knot-b-20K-100w", "--dry-run");
-  assert.match(f7.out, /fig7 +knot-b-20K-100w +5000, 10000, 12500, 15000, 20000, 25000, 30000/);
-  assert.match(f7.out, /7 points, 1 configurations/);
+  assert.match(f7.out, /fig7 +knot-b-20K-100w +5000×3, 10000×3, 12500×3, 15000×3, 20000×3, 25000×3, 30000×3/);
+  assert.match(f7.out, /21 points, 1 configurations/);
+  const f3 = cli("run", "--experiment", "fig3", "--profile", "standard", "--series", "knot-b-10K-50w", "--dry-run");
+  assert.match(f3.out, /fig3 +knot-b-10K-50w +5000, 10000×3, 12500, 15000×3, 20000, 25000×3, 30000×3/);
   assert.match(cli("tune", "--family", "watpipe", "--dry-run").out, /18 points, 9 configurations/);
 });
 
 test("a run extended with another figure measures only the lines it does not have (a dry run on a made-up run)", () => {
   const results = mkdtempSync(join(tmpdir(), "cli-extend-"));
   try {
-    const run = (id: string, matrix: object, plan = PROFILES.standard.plan) => {
+    const run = (id: string, matrix: object, changes: object = {}) => {
       mkdirSync(join(results, id));
       writeFileSync(join(results, id, "run.json"),
-        JSON.stringify({ run_id: id, profile: "standard", profile_settings: { ...PROFILES.standard, plan }, k: 0.6, matrix }));
+        JSON.stringify({ run_id: id, profile: "standard", profile_settings: { ...PROFILES.standard, ...changes }, k: 0.6, matrix }));
     };
     run("whole", { experiments: ["table1", "fig7"] });
     const r = cli("run", "--resume", "whole", "--experiment", "fig4", "--results", results, "--dry-run");
@@ -39,14 +43,14 @@ test("a run extended with another figure measures only the lines it does not hav
     assert.match(r.out, /adding fig4/);
     assert.match(r.out, /fig4 +userver-nb-30K-3p +5000/);
     assert.not.match(r.out, /fig4 +userver-nb-30K-4p/); // Figure 7 measures it (and Table 1's profiled point is apart)
-    assert.match(r.out, /98 points/); // Table 1: 7; Figure 7: 8 × 7; Figure 4: 5 new lines × 7
-    // a run begun before the profile had the repeats takes them with the profile's present rates
-    const { repeat: _, ...before } = PROFILES.standard.plan;
-    run("older", { experiments: ["fig7"] }, before);
-    const o = cli("run", "--resume", "older", "--experiment", "repeat", "--results", results, "--dry-run");
+    assert.match(r.out, /254 points/); // Table 1: 7 × 3; Figure 7: 8 × 7 × 3; Figure 4: 5 new lines × (3 rates × 3 + 4 × 1)
+    // an experiment added to the profile since the run began comes with the profile's present rates and trials
+    const { fig5: _, ...plan } = PROFILES.standard.plan;
+    const { fig5: __, ...trials } = PROFILES.standard.trials!;
+    run("older", { experiments: ["fig7"] }, { plan, trials });
+    const o = cli("run", "--resume", "older", "--experiment", "fig5", "--results", results, "--dry-run");
     assert.is(o.code, 0, o.out);
-    assert.match(o.out, /repeat +knot-b-20K-100w +15000, 30000/);
-    assert.match(o.out, /72 points/); // Figure 7: 8 × 7 (none there yet); the repeats: 8 × 2
+    assert.match(o.out, /fig5 +userver-b-50K-200p +5000, 10000×3, 12500, 15000×3, 20000, 25000, 30000×3/);
     run("some", { experiments: ["fig7"], series: ["knot-b-20K-100w"] });
     const s = cli("run", "--resume", "some", "--experiment", "fig3", "--results", results, "--dry-run");
     assert.is(s.code, 1, s.out);

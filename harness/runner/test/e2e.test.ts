@@ -55,13 +55,18 @@ test("a tiny run produces the results folder with verdicts, and a resume redoes 
     const common = ["--hosts", hosts, "--results", join(dir, "results"), "--data", join(dir, "data"), "--dirs", "16",
       "--uncalibrated", "--k", "0.1", "--warmup", "2", "--duration", "5", "--idle", "0", "--client-timeout", "3"];
     const first = await cli(["run", "--experiment", "fig7", "--profile", "quick", "--series", labels.join(","),
-      "--rates", "5000,15000", "--run-id", "e2e", ...common]);
+      "--rates", "5000,15000", "--run-id", "e2e", "--order-seed", "7", ...common]);
     assert.is(first.code, 0, first.out);
     const runDir = join(dir, "results", "e2e");
     const text = readFileSync(join(runDir, "points.csv"), "utf8");
     assert.is(text.split("\n")[0], POINT_COLUMNS.join(","));
     const rows = parse(text, { columns: true }) as Record<string, string>[];
-    assert.equal(rows.map((r) => `${r.series}@${r.offered_rate}`), labels.flatMap((l) => [`${l}@5000`, `${l}@15000`]));
+    // the quick profile runs Figure 7 in two trials, each in its own random order, as run.json records it
+    const run = JSON.parse(readFileSync(join(runDir, "run.json"), "utf8"));
+    assert.is(run.order_seed, 7);
+    assert.equal(rows.map((r) => `fig7__${r.series}__${r.offered_rate}__t${r.trial}`), run.order);
+    assert.equal([...run.order].sort(), labels.flatMap((l) => [1, 2].flatMap((t) => [`fig7__${l}__15000__t${t}`, `fig7__${l}__5000__t${t}`])).sort());
+    assert.equal(rows.map((r) => r.trial), ["1", "1", "1", "1", "2", "2", "2", "2"]);
     for (const r of rows) {
       assert.ok(VERDICTS.includes(r.verdict), r.verdict);
       assert.is(r.offered_rate_testbed, String(Number(r.offered_rate) * 0.1));
@@ -71,7 +76,6 @@ test("a tiny run produces the results folder with verdicts, and a resume redoes 
         assert.ok(Number(r.server_cpu_pct) >= 0 && r.iowait_pct !== "");
       }
     }
-    const run = JSON.parse(readFileSync(join(runDir, "run.json"), "utf8"));
     assert.is(run.status, "finished");
     assert.is(run.k, 0.1);
     assert.is(run.calibration, "uncalibrated");
@@ -83,13 +87,13 @@ test("a tiny run produces the results folder with verdicts, and a resume redoes 
     assert.ok(prepared.files_read > 0 && prepared.prefix_requests > prepared.files_read, JSON.stringify(prepared));
     const raw = readdirSync(join(runDir, "raw"));
     assert.ok(raw.includes(`correctness__${labels[0]}.json`), raw.join());
-    assert.ok(existsSync(join(runDir, "raw", `fig7__${labels[0]}__5000`, "point.json")));
+    assert.ok(existsSync(join(runDir, "raw", `fig7__${labels[0]}__5000__t2`, "point.json")));
     assert.not.ok(readdirSync(join(dir, "data", "scratch")).some((f) => f.endsWith(".csv")), "per-request CSVs left behind");
 
     const again = await cli(["run", "--resume", "e2e", ...common]);
     assert.is(again.code, 0, again.out);
-    assert.match(again.out, "0 points run, 4 already there");
-    assert.is(parse(readFileSync(join(runDir, "points.csv"), "utf8"), { columns: true }).length, 4);
+    assert.match(again.out, "0 points run, 8 already there");
+    assert.is(parse(readFileSync(join(runDir, "points.csv"), "utf8"), { columns: true }).length, 8);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

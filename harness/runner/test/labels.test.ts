@@ -67,8 +67,8 @@ test("descriptors per process: one table for Knot, WatPipe and shared-SYMPED; SY
   assert.is(at("nginx-4w"), 4500);
 });
 
-test("experiments: Figures 1–8, Table 1, the peers and the repeats; rates in paper units up to 30,000", () => {
-  assert.equal(EXPERIMENTS.map((e) => e.id), ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8", "table1", "poll", "peers", "repeat"]);
+test("experiments: Figures 1–8, Table 1, C9's profiles and the peers; rates in paper units up to 30,000", () => {
+  assert.equal(EXPERIMENTS.map((e) => e.id), ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8", "table1", "poll", "peers"]);
   assert.is(Math.max(...getExperiment("fig7").rates), 30000);
   assert.equal(getExperiment("table1").rates, [12000]);
   assert.is(TABLE1_SERIES.length, 7);
@@ -76,54 +76,55 @@ test("experiments: Figures 1–8, Table 1, the peers and the repeats; rates in p
   assert.throws(() => getProfile("huge"), /valid: quick, standard, full/);
 });
 
-test("quick profile: Figure 7 at 3 rates + Table 1 at one rate, within 30 minutes by the estimate", () => {
+test("quick profile: Figure 7 at 15,000 req/s in two trials + Table 1 in one, within 30 minutes by the estimate", () => {
   const m = runMatrix(PROFILES.quick);
-  assert.is(m.length, 8 * 3 + 7 + 8);
+  assert.is(m.length, 8 * 2 + 7);
   assert.is(new Set(m.map((p) => p.id)).size, m.length);
-  assert.ok(m.filter((p) => p.figure === "table1").every((p) => p.perf && p.offeredRate === 12000));
+  assert.ok(m.filter((p) => p.figure === "table1").every((p) => p.perf && p.offeredRate === 12000 && p.trial === 1));
   assert.ok(m.length * estimatePointS(PROFILES.quick) <= 28 * 60); // with room for the testbed and the workload
-  // 20-second points are noisy: the quick run measures how much, at 15,000 req/s
-  assert.equal(m.filter((p) => p.figure === "repeat").map((p) => p.offeredRate), Array(8).fill(15000));
-  // within a series, rates rise, so the first point of a series is its lowest
-  const f7 = m.filter((p) => p.figure === "fig7" && p.config.label === "userver-nb-30K-4p").map((p) => p.offeredRate);
-  assert.equal(f7, [5000, 15000, 30000]);
+  const f7 = m.filter((p) => p.figure === "fig7" && p.config.label === "userver-nb-30K-4p").map((p) => p.id);
+  assert.equal(f7, ["fig7__userver-nb-30K-4p__15000__t1", "fig7__userver-nb-30K-4p__15000__t2"]);
+  // trial 1's points all come before trial 2's
+  assert.equal(m.map((p) => p.trial), [...Array(15).fill(1), ...Array(8).fill(2)]);
   assert.throws(() => runMatrix(PROFILES.quick, { experiments: ["fig7"], rates: [12345] }), /not one of fig7's rates; valid: 2500/);
   assert.throws(() => runMatrix(PROFILES.quick, { experiments: ["fig8"] }), /fig7's points/);
   assert.throws(() => runMatrix(PROFILES.quick, { experiments: ["fig7"], series: ["knot-b-40K-50w"] }), /not in fig7/);
   assert.ok(runMatrix(PROFILES.full).length > runMatrix(PROFILES.standard).length);
 });
 
-test("a line in two figures is measured once, under the first; every figure still lists it", () => {
+test("standard: three trials of Figure 7 and Table 1, and of the tuning figures at the rates their claims use; within 15 hours", () => {
+  const m = runMatrix(PROFILES.standard);
+  const n = (label: string, rate: number, perf = false) => m.filter((p) => p.config.label === label && p.offeredRate === rate && p.perf === perf).length;
+  for (const label of getExperiment("fig7").series) for (const rate of PROFILES.standard.plan.fig7) assert.is(n(label, rate), 3, `${label} @ ${rate}`);
+  for (const label of TABLE1_SERIES) assert.is(n(label, 12000, true), 3, label);
+  for (const rate of [10000, 15000, 30000]) assert.is(n("userver-b-50K-75p", rate), 3);
+  assert.is(n("userver-b-50K-75p", 5000), 1);
+  assert.is(n("knot-b-20K-50w", 25000), 3); // C9: its poll set at 15K, 25K and 30K
+  assert.is(n("knot-b-20K-50w", 25000, true), 1); // C9's profile: a level, no comparison
+  assert.ok(m.length * estimatePointS(PROFILES.standard) <= 15 * 3600);
+});
+
+test("a line in two figures is measured once per trial, under the first; every figure still lists it", () => {
   const both = { experiments: ["fig4", "fig7"], rates: [5000] };
   const m = runMatrix(PROFILES.standard, both);
   const nb4p = m.filter((p) => p.config.label === "userver-nb-30K-4p");
-  assert.equal(nb4p.map((p) => p.id), ["fig4__userver-nb-30K-4p__5000"]);
-  assert.is(m.length, 7 + 8 - 2); // fig4's seven lines, and Figure 7's eight less the 1p and 4p lines fig4 has
+  // Figure 4 runs 5,000 req/s once, Figure 7 three times: trial 1 is Figure 4's, trials 2 and 3 Figure 7's
+  assert.equal(nb4p.map((p) => p.id), ["fig4__userver-nb-30K-4p__5000__t1", "fig7__userver-nb-30K-4p__5000__t2", "fig7__userver-nb-30K-4p__5000__t3"]);
+  assert.is(m.length, 7 + 8 - 2 + 2 * 8); // trial 1: fig4's seven lines and Figure 7's other six; trials 2, 3: Figure 7's eight
+  const at15 = runMatrix(PROFILES.standard, { experiments: ["fig4", "fig7"], rates: [15000] });
+  assert.is(at15.length, 3 * (7 + 8 - 2)); // three trials of both: every trial measures each line once
+  assert.is(new Set(at15.map((p) => p.id)).size, at15.length);
   const lines = figureLines(PROFILES.standard, both);
   assert.ok(lines.fig7.includes("userver-nb-30K-4p") && lines.fig4.includes("userver-nb-30K-4p"));
-  // the standard profile's lines each measured once (Figure 7's are among the tuning figures'), the profiled points
-  // (Table 1's 7 at 12K; C9's knot-b-20K-50w at 12K, 25K and 30K, apart from Figure 3's), and the repeats
+  // the standard profile's lines each measured once per trial and rate (Figure 7's are among the tuning figures'), the
+  // profiled points (Table 1's 7 at 12K; C9's knot-b-20K-50w at 12K, 25K and 30K, apart from Figure 3's)
   const std = runMatrix(PROFILES.standard);
-  const figures = std.filter((p) => !p.perf && p.figure !== "repeat");
-  assert.is(figures.length, new Set(figures.map((p) => p.config.label)).size * 7);
-  assert.is(std.filter((p) => p.perf && p.figure === "table1").length, 7);
+  const figures = std.filter((p) => !p.perf);
+  assert.is(new Set(figures.map((p) => `${p.config.label} ${p.offeredRate} ${p.trial}`)).size, figures.length);
+  assert.is(std.filter((p) => p.perf && p.figure === "table1").length, 7 * 3);
   assert.equal(std.filter((p) => p.figure === "poll").map((p) => `${p.config.label}@${p.offeredRate} ${p.perf}`),
     ["knot-b-20K-50w@12000 true", "knot-b-20K-50w@25000 true", "knot-b-20K-50w@30000 true"]);
   assert.ok(std.some((p) => p.figure === "fig3" && p.config.label === "knot-b-20K-50w" && p.offeredRate === 25000 && !p.perf));
-});
-
-test("the repeats measure Figure 7's lines again, after every other experiment, even where a figure has the point", () => {
-  for (const profile of [PROFILES.standard, PROFILES.full]) {
-    const m = runMatrix(profile);
-    const repeats = m.filter((p) => p.figure === "repeat");
-    assert.is(repeats.length, 8 * 2);
-    assert.ok(m.slice(-repeats.length).every((p) => p.figure === "repeat"));
-    for (const r of repeats) {
-      assert.ok(m.some((p) => p.figure !== "repeat" && !p.perf && p.config.label === r.config.label && p.offeredRate === r.offeredRate), r.id);
-    }
-  }
-  const m = runMatrix(PROFILES.standard, { experiments: ["fig7", "repeat"], series: ["knot-b-20K-100w"] });
-  assert.equal(m.map((p) => p.id).filter((id) => id.includes("15000")), ["fig7__knot-b-20K-100w__15000", "repeat__knot-b-20K-100w__15000"]);
 });
 
 test.run();

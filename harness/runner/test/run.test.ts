@@ -1,21 +1,22 @@
-// Tests the run loop with a fake point executor: atomic append, resume without redoing points, Ctrl-C cleanup.
+// Tests the run loop with a fake point executor: the trials' random order, atomic append, resume without redoing
+// points or redrawing the order, Ctrl-C cleanup.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
-import { runPoints } from "../run.ts";
+import { runOrder, runPoints } from "../run.ts";
 import { RunResults, POINT_COLUMNS } from "../results.ts";
 import { PROFILES, runMatrix, type Profile } from "../experiments.ts";
 import { start, liveProcesses } from "../../lib/proc.ts";
 import type { PointOutcome, PointRun } from "../point.ts";
 
-const profile: Profile = { ...PROFILES.quick, warmupS: 0, durationS: 0, idleS: 0 };
+const profile: Profile = { ...PROFILES.quick, trials: {}, warmupS: 0, durationS: 0, idleS: 0 };
 const points = runMatrix(profile, { experiments: ["fig7"], series: ["userver-nb-30K-4p", "knot-b-20K-100w"], rates: [5000, 15000] });
 
 function fakeOutcome(r: PointRun, verdict = "pass"): PointOutcome {
-  const row = Object.fromEntries(POINT_COLUMNS.map((c) => [c, null])) as PointOutcome["row"];
+  const row = Object.fromEntries(POINT_COLUMNS.map((c) => [c, null])) as unknown as PointOutcome["row"];
   Object.assign(row, { run_id: "t", figure: r.spec.figure, series: r.spec.config.label, offered_rate: r.spec.offeredRate,
     reply_rate: r.spec.offeredRate * 0.9, verdict, verdict_reason: verdict === "pass" ? "" : "wrong bytes, quoted, \"x\"" });
   return { row, profile: [], verification: {} as PointOutcome["verification"] };
@@ -75,6 +76,69 @@ test("an interrupted run resumes without redoing finished points; a torn last li
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
+const threeTrials: Profile = { ...profile, trials: { fig7: 3 } };
+const matrix = runMatrix(threeTrials, { experiments: ["fig7"], rates: [5000, 15000, 30000] }); // 8 lines × 3 rates × 3 trials
+
+test("the order is random and seeded: trial after trial, each a fresh permutation of its points; the same seed, the same order", () => {
+  const a = runOrder(matrix, 42), b = runOrder(matrix, 42), c = runOrder(matrix, 43);
+  assert.equal(a.map((p) => p.id), b.map((p) => p.id));
+  assert.not.equal(a.map((p) => p.id), c.map((p) => p.id));
+  assert.equal([...a.map((p) => p.id)].sort(), [...matrix.map((p) => p.id)].sort(), "every point once");
+  assert.equal(a.map((p) => p.trial), [...Array(24).fill(1), ...Array(24).fill(2), ...Array(24).fill(3)]);
+  const trial = (t: number) => a.filter((p) => p.trial === t).map((p) => `${p.config.label}@${p.offeredRate}`);
+  assert.not.equal(trial(1), trial(2), "each trial draws its own order");
+  assert.not.equal(trial(1), matrix.filter((p) => p.trial === 1).map((p) => `${p.config.label}@${p.offeredRate}`), "not the matrix's order");
+  assert.equal([...trial(1)].sort(), [...trial(2)].sort(), "each trial runs every configuration and rate once");
+});
+
+test("a recorded order is kept as it is; points added since are drawn after it, by trial", () => {
+  const recorded = runOrder(matrix.filter((p) => p.offeredRate !== 30000), 7).map((p) => p.id);
+  const again = runOrder(matrix, 99, recorded);
+  assert.equal(again.slice(0, recorded.length).map((p) => p.id), recorded);
+  const added = again.slice(recorded.length);
+  assert.ok(added.every((p) => p.offeredRate === 30000));
+  assert.equal(added.map((p) => p.trial), [...Array(8).fill(1), ...Array(8).fill(2), ...Array(8).fill(3)]);
+  assert.equal(runOrder(matrix, 99, recorded).map((p) => p.id), again.map((p) => p.id), "and the same again on a second resume");
+});
+
+test("an interrupted run resumes in the recorded order; the correctness run is each configuration's first point to run", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "run-"));
+  try {
+    const results = RunResults.open(dir, "r4");
+    const order = runOrder(matrix, 5);
+    const calls: string[] = [], verified: string[] = [];
+    const ctl = new AbortController();
+    const executor = async (r: PointRun) => {
+      calls.push(r.spec.id);
+      if (r.verifyBytes) verified.push(r.spec.id);
+      if (calls.length === 10) ctl.abort();
+      return fakeOutcome(r);
+    };
+    await runPoints({ results, points: order, profile: threeTrials, correctness: true, signal: ctl.signal, log: () => {}, executor });
+    assert.is(results.readPoints().length, 9);
+    // the resume reads the order back (as the CLI does from run.json) instead of drawing it again with another seed
+    const resumed = runOrder(matrix, 1234, order.map((p) => p.id));
+    const s = await runPoints({ results, points: resumed, profile: threeTrials, correctness: true, signal: new AbortController().signal,
+      log: () => {}, executor });
+    assert.equal(s, { total: 72, ran: 63, skipped: 9, interrupted: false });
+    assert.equal(calls.slice(10), order.slice(9).map((p) => p.id));
+    assert.equal(results.readPoints().map((r) => `${r.figure}__${r.series}__${r.offered_rate}__t${r.trial}`), order.map((p) => p.id));
+    const firstOf = new Map<string, string>();
+    for (const p of order) if (!firstOf.has(p.config.label)) firstOf.set(p.config.label, p.id);
+    assert.equal(verified, [...firstOf.values()]);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test("rows without a trial (older runs) are trial 1", () => {
+  const dir = mkdtempSync(join(tmpdir(), "run-"));
+  try {
+    const results = RunResults.open(dir, "old");
+    writeFileSync(results.pointsCsv, "run_id,figure,series,offered_rate,verdict\nold,fig7,knot-b-20K-100w,15000,pass\n");
+    assert.equal([...results.donePoints()], ["fig7__knot-b-20K-100w__15000__t1"]);
+    assert.is(results.donePoints().has(matrix.find((p) => p.config.label === "knot-b-20K-100w" && p.offeredRate === 15000)!.id), true);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
 test("profile rows of a re-run series replace the old ones; a series profiled at another rate keeps its own", () => {
   const dir = mkdtempSync(join(tmpdir(), "run-"));
   try {
@@ -86,6 +150,9 @@ test("profile rows of a re-run series replace the old ones; a series profiled at
     results.appendPoint(row, [{ ...prof(7)[0], series: `${row.series}@25000` }]);
     results.appendPoint(row, prof(20));
     assert.equal(results.readProfile().map((r) => `${r.series}:${r.pct}`), ["other:5", `${row.series}@25000:7`, `${row.series}:20`]);
+    results.appendPoint(row, [{ ...prof(30)[0], trial: 2 }]); // another trial's profile is kept beside the first's
+    assert.equal(results.readProfile().map((r) => `${r.series}/${r.trial || 1}:${r.pct}`),
+      ["other/1:5", `${row.series}@25000/1:7`, `${row.series}/1:20`, `${row.series}/2:30`]);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
