@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { DiskModel } from "../../lib/latency-disk.ts";
 
 export type Kind = "emulated" | "ssh" | "loopback";
 
@@ -10,13 +11,6 @@ export interface DiskThrottle {
   device: string;          // "MAJ:MIN" of the whole disk
   readIops: number | null; // null = no IOPS limit
   readBps: number | null;  // null = no bytes/s limit
-}
-
-/** The latency disk's model (emulated testbed, env/disk): what one read costs on the paper's disk. */
-export interface DiskModel {
-  seekMs: number;          // average seek, paid by a read that does not continue the previous one
-  rotationMs: number;      // average rotational delay (half a turn), paid with the seek
-  mbPerS: number;          // media transfer rate, 10^6 bytes/s
 }
 
 export interface ServerSpec {

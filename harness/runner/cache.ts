@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CLASS_MIX, FILE_MIX, SIZE_TABLE, filePath } from "../workload/specweb.ts";
+import { CLASS_MIX, FILE_MIX, SIZE_TABLE, filePath } from "../../lib/specweb.ts";
 import { run } from "../lib/proc.ts";
 import type { Bed } from "./bed.ts";
 

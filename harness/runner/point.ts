@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { start, stop, signal, waitForLine, run, type Proc } from "../lib/proc.ts";
-import { parseVmstat, vmstatInterval, mean, treeCounters, coreTimes, type TreeCounters, type CoreTimes } from "../lib/procfs.ts";
+import { parseVmstat, vmstatInterval, mean, treeCounters, coreTimes, type TreeCounters, type CoreTimes } from "../../lib/procfs.ts";
 import type { LoadgenSummary } from "../lib/loadgen-summary.ts";
 import { windowStats, type WindowStats } from "../lib/window.ts";
 import { verifyPoint, type ClientResult, type Verification } from "../verifier/verify.ts";

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { tmpdir, hostname, cpus } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildFileSet } from "../workload/fileset.ts";
+import { buildFileSet } from "../../lib/fileset.ts";
 import { PAPER_SESSION_MODEL, expectedStats, generateSessionLogs } from "../workload/sessions.ts";
 import { HTTPERF_MAX_SESSIONS } from "../workload/wsesslog.ts";
 import { indexSources } from "../profiler/reduce.ts";

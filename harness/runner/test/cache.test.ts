@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { TOP_UP_SHARE, needsTopUp, popularityOrder, warmSet } from "../cache.ts";
-import { fileSize } from "../../workload/specweb.ts";
+import { fileSize } from "../../../lib/specweb.ts";
 
 test("the most requested file is the first directory's class1_4; probabilities sum to 1", () => {
   const order = popularityOrder(10);
