@@ -25,6 +25,23 @@ test: build
 	@$(MAKE) -s -C harness/loadgen asan
 	@bash scripts/run-tests.sh
 
+# The pure unit tests: no root, no testbed, no server or load generator under load; under a minute. They need only
+# the npm packages (`make setup` once). `TESTS=regex bash scripts/run-tests.sh` runs any other selection.
+UNIT_TESTS := ^(lib/test/.*|harness/(workload|profiler|verifier|lib)/test/.*|harness/runner/test/(cache|cli|labels|run|search|session)|env/test/config|notebooks/test/(claims|coverage|figures|results|rules|table1))\.test\.ts$$
+test-unit:
+	@TESTS='$(UNIT_TESTS)' bash scripts/run-tests.sh
+
+# The servers' tests: the conformance suite for every configuration and sanitizer build, each server's own tests
+# (some bring up load: run them alone on the machine), then the request-path fuzzer.
+test-servers: build
+	@$(MAKE) -s -C servers test-builds
+	@TESTS='^servers/.*\.test\.ts$$' bash scripts/run-tests.sh
+	@$(MAKE) -s -C servers fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-60}
+
+# The tiny end-to-end run: a testbed, the load generator and a server, as `make replicate` uses them.
+test-e2e: build
+	@TESTS='^harness/runner/test/e2e\.test\.ts$$' bash scripts/run-tests.sh
+
 fuzz: build
 	@$(MAKE) -s -C servers fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-600}
 

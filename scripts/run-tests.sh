@@ -3,7 +3,7 @@
 # servers' short fuzz run, and ends with one plain "N passed, N failed" line that CI can read.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-pattern=${TESTS:-'(env|harness|servers|notebooks)/.*\.test\.ts$'}
+pattern=${TESTS:-'(lib|env|harness|servers|notebooks)/.*\.test\.ts$'}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../lib/config.ts";
-import { diskCommand, startDisk, stopDisk, type DiskStats } from "../lib/disk.ts";
+import { diskCommand, startDisk, stopDisk, type DiskStats } from "../../lib/latency-disk.ts";
 import { run } from "../lib/exec.ts";
 
 // Readers: DEPTH threads take the next path from the list (a file, in order), read the file to its end and record the response time.

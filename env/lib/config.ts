@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { DiskModel } from "../../lib/latency-disk.ts";
 
 export type Kind = "emulated" | "ssh" | "loopback";
 
@@ -10,19 +11,6 @@ export interface DiskThrottle {
   device: string;          // "MAJ:MIN" of the whole disk
   readIops: number | null; // null = no IOPS limit
   readBps: number | null;  // null = no bytes/s limit
-}
-
-/** The latency disk's model (emulated testbed, env/disk): what one read costs on the paper's disk. */
-export interface DiskModel {
-  seekMs: number;          // average seek (over uniformly random pairs of cylinders): the seek curve's mean
-  trackToTrackMs: number;  // seek to the next cylinder: the curve's value at distance 1
-  fullStrokeMs: number;    // seek across the whole disk: the curve's value at `cylinders`
-  cylinders: number;       // the distance unit of the curve; byte addresses map linearly onto it
-  rotationMs: number;      // average rotational delay (half a turn), paid with every seek
-  mbPerS: number;          // media transfer rate, 10^6 bytes/s
-  capacityGB: number;      // the disk's size, 10^9 bytes: the modelled layout spreads the file set over it
-  spread: number;          // fraction of the disk (from its start) the top-level directories are spread over, (0, 1]
-  deadlineMs: number;      // a read waiting longer than this is served next, out of elevator order
 }
 
 export interface ServerSpec {

@@ -3,14 +3,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from "nod
 import { join, relative, resolve } from "node:path";
 import type { Config } from "./config.ts";
 import { type Controller, controllerMounts, hostCgroupDirs, hostControllers, parentDirs } from "./cgroups.ts";
-import { diskCommand, diskRunning, readDiskState, startDisk, stopDisk, type DiskStats } from "./disk.ts";
+import { diskCommand, diskRunning, readDiskState, startDisk, stopDisk, type DiskStats } from "../../lib/latency-disk.ts";
 import { protectFromReclaim, unprotectFromReclaim } from "./reclaim.ts";
 import { AbortError, type Action, type ExecOptions, localArgv, run, runPlan, sshArgv } from "./exec.ts";
 
 export { loadConfig, parseConfig, DEFAULT_HOSTS_FILE, type Config } from "./config.ts";
 export { report } from "./report.ts";
 export type { ExecOptions } from "./exec.ts";
-export type { DiskStats } from "./disk.ts";
+export type { DiskStats } from "../../lib/latency-disk.ts";
 
 // Shell snippets, each run with its arguments as "$@" so that nothing is interpolated into the script text.
 const SH_WRITE = 'printf "%s\\n" "$1" > "$2"';

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { down, evictFromPageCache, hostCommand, loadConfig, mountServerDisk, serverCgroupStats, serverDiskDir, serverDiskStats,
   setServerDiskScale, up, type DiskStats } from "../lib/testbed.ts";
-import { diskCommand, diskRunning, isMounted, readDiskState } from "../lib/disk.ts";
+import { diskCommand, diskRunning, isMounted, readDiskState } from "../../lib/latency-disk.ts";
 import { run } from "../lib/exec.ts";
 import { leftovers, rejects, sleep, testHostsFile, REPO } from "./helpers.ts";
 

@@ -19,14 +19,14 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { argv } from "node:process";
-import { buildFileSet } from "../workload/fileset.ts";
+import { buildFileSet } from "../../lib/fileset.ts";
 import { Rng } from "../workload/random.ts";
 import { PAPER_SESSION_MODEL, SessionSampler } from "../workload/sessions.ts";
 import { formatSessionLog, type LogSession } from "../workload/wsesslog.ts";
 import { controllerMounts } from "../../env/lib/cgroups.ts";
 import { loadConfig } from "../../env/lib/config.ts";
-import { build, runLoadgen, startNginx, tempDir } from "../loadgen/test/lib.ts";
-import { statFields } from "../lib/procfs.ts";
+import { build, runLoadgen, startNginx, tempDir } from "../loadgen/launch.ts";
+import { statFields } from "../../lib/procfs.ts";
 
 const opt = (name: string, dflt: string) => {
   const i = argv.indexOf(`--${name}`);

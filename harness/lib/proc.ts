@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { kernelWaits } from "./procfs.ts";
+import { kernelWaits } from "../../lib/procfs.ts";
 
 export interface Proc {
   name: string;

@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { start, stop, signal, waitForLine, run, type Proc } from "../lib/proc.ts";
-import { parseVmstat, vmstatInterval, mean, treeCounters, coreTimes, type TreeCounters, type CoreTimes } from "../lib/procfs.ts";
+import { parseVmstat, vmstatInterval, mean, treeCounters, coreTimes, type TreeCounters, type CoreTimes } from "../../lib/procfs.ts";
 import type { LoadgenSummary } from "../lib/loadgen-summary.ts";
 import { windowStats, type WindowStats } from "../lib/window.ts";
 import { verifyPoint, type ClientResult, type Verification } from "../verifier/verify.ts";
@@ -17,7 +17,7 @@ import { testbedRate, paperUnits, testbedConns } from "./scale.ts";
 import type { PointRow, ProfileCsvRow } from "./results.ts";
 import type { Bed, DiskCounters } from "./bed.ts";
 import type { PointSpec } from "./experiments.ts";
-import { fileSize } from "../workload/specweb.ts";
+import { fileSize } from "../../lib/specweb.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLK_TCK = 100;

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { tmpdir, hostname, cpus } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildFileSet, fileSetBytes } from "../workload/fileset.ts";
+import { buildFileSet, fileSetBytes } from "../../lib/fileset.ts";
 import { MAX_SESSIONS_PER_FILE, PAPER_SESSION_MODEL, expectedStats, generateSessionLogs, type SessionLogStats } from "../workload/sessions.ts";
 import { indexSources } from "../profiler/reduce.ts";
 import { run as runCmd, stopAll } from "../lib/proc.ts";

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --import tsx
 // Command line for the workload: build or verify the file set, write session logs (the logic is in the library).
 import { parseArgs } from "node:util";
-import { buildFileSet, fileSetBytes, verifyFileSet } from "./fileset.ts";
+import { buildFileSet, fileSetBytes, verifyFileSet } from "../../lib/fileset.ts";
 import { generateSessionLogs } from "./sessions.ts";
 
 const USAGE = `usage:

@@ -4,7 +4,7 @@
 // itself leaves it in.
 import { Rng } from "./random.ts";
 import { FILES_PER_DIR, FileSampler, PAPER_SESSION_MODEL, type SessionModel } from "./sessions.ts";
-import { SIZE_TABLE } from "./specweb.ts";
+import { SIZE_TABLE } from "../../lib/specweb.ts";
 
 /** Each file's probability of being a request's file, and its size; indexed by file id (dir·36 + class·9 + index). */
 export function filePopularity(dirs: number, model: SessionModel = PAPER_SESSION_MODEL): { p: Float64Array; size: Float64Array } {

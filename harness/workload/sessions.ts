@@ -16,7 +16,7 @@
 // connection) the same file mix, so base and embedded objects are drawn alike.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CLASS_MIX, FILE_MIX, fileSize, filePath, meanRequestBytes } from "./specweb.ts";
+import { CLASS_MIX, FILE_MIX, fileSize, filePath, meanRequestBytes } from "../../lib/specweb.ts";
 import { Discrete, Rng, paretoMean, samplePareto, sampleWeibull, weibullMean, zipf, type Pareto, type Weibull } from "./random.ts";
 import { HTTPERF_MAX_SESSIONS, formatSessionLog, type LogSession } from "./wsesslog.ts";
 

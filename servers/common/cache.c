@@ -3,10 +3,12 @@
 #include "cache.h"
 
 #include <stdalign.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "http.h"
+#include "path.h"
 
 #define NIL UINT32_MAX
 
@@ -23,7 +25,7 @@ struct entry {
 };
 
 struct cache {
-    struct cache_lock_ops lock;
+    struct cache_ops ops;
     int rootfd;
     uint32_t capacity, used, nbuckets;
     uint32_t lru_head, lru_tail; /* most and least recently released unpinned entries */
@@ -80,12 +82,12 @@ static struct entry *entry(struct cache *c, uint32_t i)
     return (struct entry *)((char *)c + entries_offset(c->nbuckets)) + i;
 }
 
-struct cache *cache_init(void *mem, uint32_t capacity, int rootfd, const struct cache_lock_ops *lock)
+struct cache *cache_init(void *mem, uint32_t capacity, int rootfd, const struct cache_ops *ops)
 {
     struct cache *c = mem;
     memset(c, 0, sizeof *c);
-    if (lock)
-        c->lock = *lock;
+    if (ops)
+        c->ops = *ops;
     c->rootfd = rootfd;
     c->capacity = capacity;
     c->nbuckets = bucket_count(capacity);
@@ -95,16 +97,30 @@ struct cache *cache_init(void *mem, uint32_t capacity, int rootfd, const struct 
     return c;
 }
 
+uint32_t cache_default_capacity(long nofile, long conns, int caches)
+{
+    long left = nofile - conns - CACHE_FD_RESERVE;
+    long file_max;
+    FILE *f = fopen("/proc/sys/fs/file-max", "r");
+    if (f && fscanf(f, "%ld", &file_max) == 1 && file_max / 4 / caches < left)
+        left = file_max / 4 / caches;
+    if (f)
+        fclose(f);
+    if (left > UINT32_MAX / 2)
+        left = UINT32_MAX / 2;
+    return left > 16 ? (uint32_t)left : 16;
+}
+
 static void lock(struct cache *c)
 {
-    if (c->lock.lock)
-        c->lock.lock(c->lock.arg);
+    if (c->ops.lock)
+        c->ops.lock(c->ops.arg);
 }
 
 static void unlock(struct cache *c)
 {
-    if (c->lock.unlock)
-        c->lock.unlock(c->lock.arg);
+    if (c->ops.unlock)
+        c->ops.unlock(c->ops.arg);
 }
 
 static void lru_unlink(struct cache *c, uint32_t i)
@@ -189,6 +205,14 @@ int cache_shed(struct cache *c)
     return i != NIL;
 }
 
+int cache_open(struct cache *c, const char *path, size_t len, int *fd, off_t *size)
+{
+    int status;
+    while ((status = path_open(c->rootfd, path, len, fd, size)) == 503 && cache_shed(c))
+        ;
+    return status;
+}
+
 /* Pins entry i for the caller (called with the lock held). */
 static void pin(struct cache *c, uint32_t i, struct cache_ref *ref)
 {
@@ -221,7 +245,8 @@ int cache_get(struct cache *c, const char *path, size_t len, struct cache_ref *r
 
     int fd;
     off_t size;
-    int status = cache_open(c, c->rootfd, path, len, &fd, &size);
+    int status = c->ops.open ? c->ops.open(c->ops.arg, c, path, len, &fd, &size)
+                             : cache_open(c, path, len, &fd, &size);
     if (status)
         return status;
     ref->slot = -1;

@@ -107,7 +107,7 @@ void cli_common_json(struct json *j, const struct cli_common *c)
 void cli_print_ready(const char *server, int port, const struct json *config)
 {
     printf("{\"event\":\"ready\",\"server\":\"%s\",\"pid\":%d,\"port\":%d,\"config\":{%s}}\n", server, (int)getpid(),
-           port, config->buf);
+           port, json_text(config));
     fflush(stdout);
 }
 

@@ -11,7 +11,8 @@ CXX := c++
 WARNINGS := -Wall -Wextra -Werror
 CFLAGS := -O2 -g -std=gnu11 $(WARNINGS) -I$(COMMON_DIR) -MMD -MP
 CXXFLAGS := -O2 -g -std=gnu++17 $(WARNINGS) -I$(COMMON_DIR) -MMD -MP
-COMMON_SRCS := $(addprefix $(COMMON_DIR)/,http.c path.c cache.c cache_open.c reply.c stats.c json.c net.c cli.c)
+# Every .c of common/ (its tests and fuzz target are in subfolders).
+COMMON_SRCS := $(wildcard $(COMMON_DIR)/*.c)
 COMMON_LDLIBS := -lhttp_parser
 SANITIZERS ?= asan
 .DEFAULT_GOAL := all

@@ -1,19 +1,35 @@
-/* A tiny appender for one-line JSON objects (the ready and stats lines); output that does not fit is cut short. */
+/* A tiny appender for one-line JSON objects (the ready and stats lines), in a buffer that grows as needed. */
 #include "json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 static void append(struct json *j, const char *fmt, ...)
 {
-    if (j->len >= sizeof j->buf)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(j->buf + j->len, sizeof j->buf - j->len, fmt, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n > 0)
-        j->len = j->len + (size_t)n < sizeof j->buf ? j->len + (size_t)n : sizeof j->buf - 1;
+    if (n < 0)
+        return;
+    size_t need = j->len + (size_t)n + 1;
+    if (need > j->cap) {
+        size_t cap = j->cap ? j->cap : 256;
+        while (cap < need)
+            cap *= 2;
+        char *buf = realloc(j->buf, cap);
+        if (!buf) { /* a stats line cut short would be read as wrong counters: better no line at all */
+            fprintf(stderr, "json: no memory for a %zu-byte line\n", need);
+            exit(1);
+        }
+        j->buf = buf;
+        j->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(j->buf + j->len, j->cap - j->len, fmt, ap);
+    va_end(ap);
+    j->len += (size_t)n;
 }
 
 static void key(struct json *j, const char *k)
@@ -23,9 +39,18 @@ static void key(struct json *j, const char *k)
 
 void json_init(struct json *j)
 {
-    j->buf[0] = '\0';
-    j->len = 0;
-    j->members = 0;
+    *j = (struct json){ 0 };
+}
+
+void json_free(struct json *j)
+{
+    free(j->buf);
+    json_init(j);
+}
+
+const char *json_text(const struct json *j)
+{
+    return j->buf ? j->buf : "";
 }
 
 void json_str(struct json *j, const char *k, const char *value)

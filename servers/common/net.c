@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 int net_listen(const char *addr, int port, int backlog, int *bound_port)
@@ -71,12 +72,11 @@ int net_set_nodelay(int fd)
     return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-void net_shutdown_drain(int fd)
+int net_set_send_timeout(int fd, double seconds)
 {
-    char buf[4096];
-    shutdown(fd, SHUT_WR);
-    for (int i = 0; i < 16 && recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0; i++)
-        ;
+    time_t whole = (time_t)seconds;
+    struct timeval tv = {.tv_sec = whole, .tv_usec = (suseconds_t)((seconds - (double)whole) * 1e6)};
+    return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
 long net_raise_nofile(void)

@@ -16,9 +16,9 @@ int net_accept(int listen_fd);
 int net_set_nonblock(int fd, int on);
 int net_set_nodelay(int fd);
 
-/* Before closing after an error reply: sends FIN and discards what the client already sent, so that close()
- * does not turn unread request bytes into a reset that could destroy the reply still in flight. */
-void net_shutdown_drain(int fd);
+/* Bounds how long a send on a blocking socket may wait for the client (SO_SNDTIMEO, fractions of a second
+ * kept): the servers that send on blocking sockets pass their idle timeout. 0, or -1 + errno. */
+int net_set_send_timeout(int fd, double seconds);
 
 /* Raises the soft RLIMIT_NOFILE to the hard limit; returns the new soft limit, or -1. */
 long net_raise_nofile(void);

@@ -88,6 +88,18 @@ enum reply_progress reply_send(struct reply *r, int sock, struct stats *st)
     return REPLY_DONE;
 }
 
+int reply_keep_open(const struct reply *r, int sock)
+{
+    if (r->keep_alive)
+        return 1;
+    char sink[4096];
+    shutdown(sock, SHUT_WR);
+    /* Bounded: a client that keeps sending is reset after all, but not waited for. */
+    for (int i = 0; i < 16 && recv(sock, sink, sizeof sink, MSG_DONTWAIT) > 0; i++)
+        ;
+    return 0;
+}
+
 void reply_finish(struct reply *r, struct cache *c)
 {
     if (r->has_file)

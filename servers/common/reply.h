@@ -37,6 +37,14 @@ void reply_prepare(struct reply *r, struct cache *c, const struct http_request *
  * Counts bytes, and the reply once done, in *st. */
 enum reply_progress reply_send(struct reply *r, int sock, struct stats *st);
 
+/* The close-after-reply policy of every server, for a reply sent in full (REPLY_DONE): returns 1 if the connection
+ * stays open for its next request. Otherwise (an error reply, `Connection: close`, HTTP/1.0, a stopping server)
+ * it sends FIN and discards the request bytes that have arrived, then returns 0 and the caller closes `sock`.
+ * Always, because a close() with unread bytes in the receive buffer makes the kernel send a reset, which destroys
+ * the part of the reply the client has not read yet; such bytes are common after an error (the rest of the
+ * rejected request) and after `Connection: close` (requests pipelined behind it). */
+int reply_keep_open(const struct reply *r, int sock);
+
 /* Releases the reply's file; call once for every prepared reply, sent or not. */
 void reply_finish(struct reply *r, struct cache *c);
 

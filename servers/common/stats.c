@@ -5,8 +5,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "json.h"
-
 void stats_add(struct stats *sum, const struct stats *s)
 {
     sum->accepted += s->accepted;
@@ -37,7 +35,7 @@ double stats_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void stats_print(const char *server, const struct stats *s, double uptime_s, const char *extra)
+void stats_print(const char *server, const struct stats *s, double uptime_s, const struct json *extra)
 {
     struct json j;
     json_init(&j);
@@ -56,6 +54,8 @@ void stats_print(const char *server, const struct stats *s, double uptime_s, con
     json_int(&j, "event_fds_total", (long long)s->event_fds_total);
     json_int(&j, "timeouts_idle", (long long)s->timeouts_idle);
     json_int(&j, "conn_errors", (long long)s->conn_errors);
-    printf("{%s%s%s}\n", j.buf, extra && *extra ? "," : "", extra ? extra : "");
+    int more = extra && extra->members > 0;
+    printf("{%s%s%s}\n", json_text(&j), more ? "," : "", more ? json_text(extra) : "");
     fflush(stdout);
+    json_free(&j);
 }

@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "json.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -30,9 +32,9 @@ void stats_count_status(struct stats *s, int status);
 /* Seconds on the monotonic clock. */
 double stats_now(void);
 
-/* Prints {"event":"stats","server":…,"pid":…,"uptime_s":…, the counters, then `extra` (JSON members
- * without braces, or NULL)} on stdout as one line and flushes. */
-void stats_print(const char *server, const struct stats *s, double uptime_s, const char *extra);
+/* Prints {"event":"stats","server":…,"pid":…,"uptime_s":…, the counters, then the server's own members `extra`
+ * (or NULL)} on stdout as one line, however long, and flushes. */
+void stats_print(const char *server, const struct stats *s, double uptime_s, const struct json *extra);
 
 #ifdef __cplusplus
 }

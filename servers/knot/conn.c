@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 
 #include "content.h"
 #include "http.h"
 #include "knot.h"
+#include "net.h"
 #include "reply.h"
 #include "runtime/rt.h"
 
@@ -25,6 +25,9 @@ struct conn {
     size_t len;           /* bytes in buf not yet parsed */
     char buf[CONN_BUF];
 };
+
+/* Defined here, with the threads that use it most, so that main.c depends on conn.c and not the other way too. */
+struct knot knot;
 
 static struct conn *conns;
 
@@ -184,7 +187,6 @@ static void serve(struct conn *c)
             return;
         reply_prepare(&c->reply, knot.cache, &c->parser.req, 1, &knot.stats);
         int failed = send_reply(c);
-        int keep_alive = c->reply.keep_alive;
         reply_finish(&c->reply, knot.cache);
         if (failed) {
             if (errno == ETIME || errno == EAGAIN)
@@ -193,18 +195,9 @@ static void serve(struct conn *c)
                 knot.stats.conn_errors++;
             return;
         }
-        if (!keep_alive)
+        if (!reply_keep_open(&c->reply, st_netfd_fileno(c->sock)))
             return;
     }
-}
-
-/* knot-b's worker sends on a blocking socket: the idle timeout bounds how long a stalled client can hold it. */
-static void set_send_timeout(st_netfd_t sock)
-{
-    double t = knot.cfg.common.idle_timeout;
-    struct timeval tv = { .tv_sec = (time_t)t, .tv_usec = (suseconds_t)((t - (double)(time_t)t) * 1e6) };
-    if (setsockopt(st_netfd_fileno(sock), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0)
-        fprintf(stderr, "knot: setsockopt(SO_SNDTIMEO): %s\n", strerror(errno));
 }
 
 static void *conn_main(void *arg)
@@ -212,8 +205,9 @@ static void *conn_main(void *arg)
     struct conn *c = arg;
     for (;;) {
         c->sock = accept_next();
-        if (knot.cfg.variant == KNOT_B)
-            set_send_timeout(c->sock);
+        /* knot-b's worker sends on a blocking socket: the idle timeout bounds how long a stalled client holds it */
+        if (knot.cfg.variant == KNOT_B && net_set_send_timeout(st_netfd_fileno(c->sock), knot.cfg.common.idle_timeout))
+            fprintf(stderr, "knot: setsockopt(SO_SNDTIMEO): %s\n", strerror(errno));
         serve(c);
         st_netfd_close(c->sock);
         c->sock = NULL;

@@ -1,17 +1,13 @@
-/* Sends the shared cache's file opening to the runtime's worker threads: knot is linked with
- * -Wl,--wrap=cache_open, so cache_get's call on a miss (openat2 + fstat, which may wait for the disk, and the
- * retries after shedding cached descriptors when the table is full) lands here, the way Capriccio intercepts the
- * system calls of unmodified code. The retries stay on the worker: sent back through the queue, each would wait
- * behind every disk job queued meanwhile. */
-#include "cache.h"
+/* Runs the shared cache's opens on the runtime's worker threads (knot's cache_ops.open): a miss's openat2 + fstat
+ * may wait for the disk, and on the scheduler's kernel thread that wait would stall every user-level thread — the
+ * blocking calls Capriccio moves off its scheduler. The whole of cache_open runs on the worker, the retries after
+ * shedding cached descriptors included: sent back through the queue, each would wait behind every disk job queued
+ * meanwhile. */
+#include "knot.h"
 #include "runtime/rt.h"
-
-int __real_cache_open(struct cache *c, int rootfd, const char *path, size_t len, int *fd, off_t *size);
-int __wrap_cache_open(struct cache *c, int rootfd, const char *path, size_t len, int *fd, off_t *size);
 
 struct open_call {
     struct cache *c;
-    int rootfd;
     const char *path;
     size_t len;
     int *fd;
@@ -22,12 +18,13 @@ struct open_call {
 static void open_on_worker(void *arg)
 {
     struct open_call *o = arg;
-    o->status = __real_cache_open(o->c, o->rootfd, o->path, o->len, o->fd, o->size);
+    o->status = cache_open(o->c, o->path, o->len, o->fd, o->size);
 }
 
-int __wrap_cache_open(struct cache *c, int rootfd, const char *path, size_t len, int *fd, off_t *size)
+int disk_cache_open(void *arg, struct cache *c, const char *path, size_t len, int *fd, off_t *size)
 {
-    struct open_call o = { c, rootfd, path, len, fd, size, 0 };
+    (void)arg;
+    struct open_call o = { c, path, len, fd, size, 0 };
     rt_call(open_on_worker, &o);
     return o.status;
 }

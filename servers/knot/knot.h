@@ -38,4 +38,7 @@ extern struct knot knot;
 /* Starts the T connection threads. 0, or -1 + errno. */
 int conn_start_threads(void);
 
+/* The shared cache's open of a miss, run on a worker thread (knot's cache_ops.open, see disk.c). */
+int disk_cache_open(void *arg, struct cache *c, const char *path, size_t len, int *fd, off_t *size);
+
 #endif

@@ -16,9 +16,6 @@
 #include "path.h"
 #include "runtime/rt.h"
 
-#define FD_RESERVE 64 /* descriptors kept for the listener, the eventfd, the signalfd, stdio, … */
-
-struct knot knot;
 static double started;
 static int signal_fd;
 static st_netfd_t signals; /* global, so that LeakSanitizer sees it */
@@ -133,7 +130,8 @@ static void print_stats(void)
     json_int(&j, "accept_errors", (long long)knot.accept_errors);
     json_int(&j, "accept_starved", (long long)knot.accept_starved);
     json_int(&j, "rss_kb", rss_kb());
-    stats_print("knot", &knot.stats, stats_now() - started, j.buf);
+    stats_print("knot", &knot.stats, stats_now() - started, &j);
+    json_free(&j);
 }
 
 /* SIGUSR1, SIGTERM and SIGINT are blocked and read from a signalfd by this user thread, so that a signal wakes
@@ -176,58 +174,64 @@ static void print_ready(int port)
     json_int(&j, "stack_kb", knot.cfg.stack_kb);
     json_str(&j, "eventsys", st_get_eventsys_name());
     cli_print_ready("knot", port, &j);
+    json_free(&j);
 }
 
 static pthread_mutex_t cache_mutex = PTHREAD_MUTEX_INITIALIZER;
 static void cache_mutex_lock(void *arg) { pthread_mutex_lock(arg); }
 static void cache_mutex_unlock(void *arg) { pthread_mutex_unlock(arg); }
 
-/* The shared cache of open files and headers, sized to the descriptors the T connections leave free. Locked:
- * besides the scheduler thread, a worker sheds entries when an open finds the descriptor table full. */
+/* The shared cache of open files and headers, sized to the descriptors the T connections leave free. Its opens
+ * run on workers (disk.c); it is locked because besides the scheduler thread, a worker sheds entries when an open
+ * finds the descriptor table full. */
 static void open_file_cache(void)
 {
     long nofile = net_raise_nofile();
     if (nofile < 0)
         die("setrlimit(RLIMIT_NOFILE)");
-    if (knot.cfg.cache_fds == 0) {
-        long left = nofile - knot.cfg.threads - FD_RESERVE;
-        knot.cfg.cache_fds = left > 256 ? left : 256;
-    }
+    if (knot.cfg.cache_fds == 0)
+        knot.cfg.cache_fds = cache_default_capacity(nofile, knot.cfg.threads, 1);
     int rootfd = path_open_root(knot.cfg.common.root);
     if (rootfd < 0)
         die(knot.cfg.common.root);
     void *mem = malloc(cache_bytes((uint32_t)knot.cfg.cache_fds));
     if (!mem)
         die("malloc(cache)");
-    struct cache_lock_ops lock = { cache_mutex_lock, cache_mutex_unlock, &cache_mutex };
-    knot.cache = cache_init(mem, (uint32_t)knot.cfg.cache_fds, rootfd, &lock);
+    struct cache_ops ops = { cache_mutex_lock, cache_mutex_unlock, disk_cache_open, &cache_mutex };
+    knot.cache = cache_init(mem, (uint32_t)knot.cfg.cache_fds, rootfd, &ops);
 }
 
 int main(int argc, char **argv)
 {
+    /* 1. arguments */
     started = stats_now();
     parse_args(argc, argv, &knot.cfg);
     knot.idle_timeout_us = (st_utime_t)(knot.cfg.common.idle_timeout * 1e6);
 
+    /* 2. signals: read from a signalfd, blocked before any worker exists so that all of them inherit the mask */
     sigset_t sigs;
-    block_signals(&sigs); /* before any worker exists, so that all of them inherit the mask */
+    block_signals(&sigs);
     signal_fd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
     if (signal_fd < 0)
         die("signalfd");
     if (net_ignore_sigpipe() != 0)
         die("sigaction(SIGPIPE)");
 
+    /* 3. descriptor limit, the shared cache and the listening socket */
     open_file_cache();
     int port;
     int listen_fd = net_listen(knot.cfg.common.addr, knot.cfg.common.port, knot.cfg.common.backlog, &port);
     if (listen_fd < 0)
         exit(1);
 
+    /* 4. the runtime (scheduler + W workers) and knot-c's content cache */
     enum rt_sendfile_mode mode = knot.cfg.variant == KNOT_B ? RT_SENDFILE_B : RT_SENDFILE_NB;
     if (rt_init((int)knot.cfg.workers, mode) != 0)
         die("runtime start (st_init, eventfd, pthread_create)");
     if (knot.cfg.variant == KNOT_C && content_init((size_t)knot.cfg.cache_mb << 20) != 0)
         die("content cache");
+
+    /* 5. the T connection threads and the signal thread */
     knot.listener = st_netfd_open_socket(listen_fd);
     knot.accept_gate = st_mutex_new();
     signals = st_netfd_open(signal_fd);
@@ -238,7 +242,8 @@ int main(int argc, char **argv)
     if (!rt_thread_create(signal_main, NULL, 64 * 1024))
         die("starting the signal thread");
 
+    /* 6. ready: main's own thread ends; the process lives on in the others */
     print_ready(port);
-    st_thread_exit(NULL); /* main's own thread ends; the process lives on in the others */
+    st_thread_exit(NULL);
     return 0;
 }

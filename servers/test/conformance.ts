@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildFileSet, fileContent, type ManifestEntry } from "../../harness/workload/fileset.ts";
+import { buildFileSet, fileContent, type ManifestEntry } from "../../lib/fileset.ts";
 import { Conn, countFds, fetchOnce, get, sleep, startServer, waitFor, type FdCounts, type RunningServer } from "./lib.ts";
 
 export interface ConformanceOptions {

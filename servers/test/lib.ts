@@ -3,7 +3,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { connect, type Socket } from "node:net";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import { processTree } from "../../harness/lib/procfs.ts";
+import { processTree } from "../../lib/procfs.ts";
 export { processTree };
 
 export const SERVERS_DIR = new URL("..", import.meta.url).pathname;

@@ -22,15 +22,13 @@ static const char usage[] =
     "               [--mode sped|symped|shared] [--procs N] [--events select|poll|epoll] [--sendfile nb|b]\n"
     "               [--cache-fds N]\n";
 
-static const char *const mode_names[] = {"sped", "symped", "shared"};
-
 static int server_flag(void *ctx, const char *flag, const char *value)
 {
     struct config *cfg = ctx;
     long v;
     if (strcmp(flag, "--mode") == 0) {
-        for (int m = 0; m < 3; m++)
-            if (strcmp(value, mode_names[m]) == 0) {
+        for (int m = MODE_SPED; m <= MODE_SHARED; m++)
+            if (strcmp(value, mode_name((enum mode)m)) == 0) {
                 cfg->mode = (enum mode)m;
                 return 0;
             }
@@ -71,22 +69,6 @@ static void on_sigchld(int sig)
     child_exited = 1;
 }
 
-void userver_print_stats(const struct config *cfg, struct shared *sh, double started)
-{
-    struct stats sum;
-    memset(&sum, 0, sizeof sum);
-    for (int i = 0; i < cfg->procs; i++)
-        stats_add(&sum, &sh->stats[i]);
-    struct json extra;
-    json_init(&extra);
-    json_int(&extra, "procs", cfg->procs);
-    json_str(&extra, "mode", mode_names[cfg->mode]);
-    json_str(&extra, "events", cfg->events);
-    json_str(&extra, "sendfile", cfg->blocking ? "b" : "nb");
-    json_int(&extra, "open_conns", atomic_load(&sh->conns));
-    stats_print("userver", &sum, stats_now() - started, extra.buf);
-}
-
 static void *map_shared(size_t bytes)
 {
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -97,28 +79,18 @@ static void *map_shared(size_t bytes)
     return p;
 }
 
-/* Entries of each cache when --cache-fds is not given: the descriptors one fd table has left after its
- * connections (all of them in SPED and shared mode; in SYMPED about its share, doubled for uneven accepts) and a
- * margin of 64; SYMPED's private caches together also stay under a quarter of the system's file-max. */
+/* Entries of each cache when --cache-fds is not given: what one fd table has left after its connections (all of
+ * them and each process's event descriptor in SPED and shared mode; in SYMPED about its share, doubled for uneven
+ * accepts). SYMPED has one private cache per process. */
 static long cache_capacity(const struct config *cfg, long nofile)
 {
     if (cfg->cache_fds >= 0)
         return cfg->cache_fds;
     long conns = cfg->common.max_conns;
-    long left;
-    if (cfg->mode == MODE_SYMPED) {
-        long share = 2 * ((conns + cfg->procs - 1) / cfg->procs);
-        left = nofile - (share < conns ? share : conns) - 64;
-        FILE *f = fopen("/proc/sys/fs/file-max", "r");
-        long file_max;
-        if (f && fscanf(f, "%ld", &file_max) == 1 && file_max / 4 / cfg->procs < left)
-            left = file_max / 4 / cfg->procs;
-        if (f)
-            fclose(f);
-    } else {
-        left = nofile - conns - cfg->procs - 64;
-    }
-    return left > 0 ? left : 0;
+    if (cfg->mode != MODE_SYMPED)
+        return cache_default_capacity(nofile, conns + cfg->procs, 1);
+    long share = 2 * ((conns + cfg->procs - 1) / cfg->procs);
+    return cache_default_capacity(nofile, share < conns ? share : conns, cfg->procs);
 }
 
 /* A serving process: SYMPED processes are forked (private fd tables and caches); shared-SYMPED processes are
@@ -145,7 +117,7 @@ static pid_t start_process(const struct config *cfg, int listen_fd, int capacity
         }
         cache = cache_init(own, (uint32_t)cache_entries, rootfd, NULL);
     }
-    int status = worker_run(cfg, listen_fd, capacity, sh, &sh->stats[index], cache, 0);
+    int status = loop_run(cfg, listen_fd, capacity, sh, &sh->stats[index], cache, 0);
     if (own) {
         cache_close_all(cache);
         free(own);
@@ -251,15 +223,15 @@ int main(int argc, char **argv)
             fprintf(stderr, "userver: no memory for a cache of %ld entries\n", entries);
             return 1;
         }
-        struct cache_lock_ops lock = {futex_lock, futex_unlock, &sh->lock};
-        cache = cache_init(cache_mem, (uint32_t)entries, rootfd, cfg.mode == MODE_SHARED ? &lock : NULL);
+        struct cache_ops ops = {.lock = futex_lock, .unlock = futex_unlock, .arg = &sh->lock};
+        cache = cache_init(cache_mem, (uint32_t)entries, rootfd, cfg.mode == MODE_SHARED ? &ops : NULL);
     }
 
     /* 5. configuration, as the ready line reports it */
     struct json config;
     json_init(&config);
     cli_common_json(&config, &cfg.common);
-    json_str(&config, "mode", mode_names[cfg.mode]);
+    json_str(&config, "mode", mode_name(cfg.mode));
     json_int(&config, "procs", cfg.procs);
     json_str(&config, "events", cfg.events);
     json_str(&config, "sendfile", cfg.blocking ? "b" : "nb");
@@ -270,7 +242,7 @@ int main(int argc, char **argv)
     if (cfg.mode == MODE_SPED) {
         /* 6a. SPED: this process serves */
         cli_print_ready("userver", port, &config);
-        status = worker_run(&cfg, listen_fd, (int)nofile, sh, &sh->stats[0], cache, 1);
+        status = loop_run(&cfg, listen_fd, (int)nofile, sh, &sh->stats[0], cache, 1);
     } else {
         /* 6b. SYMPED / shared-SYMPED: start the processes, then supervise them */
         pid_t pids[cfg.procs]; /* on the stack: the children's copies need no freeing */
@@ -291,6 +263,7 @@ int main(int argc, char **argv)
 
     /* 7. final stats and clean-up */
     userver_print_stats(&cfg, sh, started);
+    json_free(&config);
     if (cache)
         cache_close_all(cache);
     if (cfg.mode == MODE_SHARED)

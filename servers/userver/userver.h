@@ -10,6 +10,12 @@
 
 enum mode { MODE_SPED, MODE_SYMPED, MODE_SHARED };
 
+/* The flag value and stats-line name of a mode. */
+static inline const char *mode_name(enum mode m)
+{
+    return m == MODE_SPED ? "sped" : m == MODE_SYMPED ? "symped" : "shared";
+}
+
 struct config {
     struct cli_common common;
     enum mode mode;
@@ -26,16 +32,17 @@ struct shared {
     struct stats stats[]; /* one per serving process, written only by it */
 };
 
-/* Serves connections on listen_fd until cli_stop; returns the exit status. `st` is this process's slot;
- * `prints` makes this process answer SIGUSR1 itself (SPED: there is no supervisor). */
-int worker_run(const struct config *cfg, int listen_fd, int fd_capacity, struct shared *sh, struct stats *st,
-               struct cache *cache, int prints);
+/* One serving process's event loop (loop.c): serves connections on listen_fd until cli_stop; returns the exit
+ * status. `st` is this process's slot; `prints` makes this process answer SIGUSR1 itself (SPED: there is no
+ * supervisor). */
+int loop_run(const struct config *cfg, int listen_fd, int fd_capacity, struct shared *sh, struct stats *st,
+             struct cache *cache, int prints);
 
 /* The futex-based mutex of the shared cache (lock word in shared memory, usable across processes). */
 void futex_lock(void *word);
 void futex_unlock(void *word);
 
-/* Prints the stats line of the whole server: the processes' counters summed. */
+/* Prints the stats line of the whole server: the processes' counters summed (report.c). */
 void userver_print_stats(const struct config *cfg, struct shared *sh, double started);
 
 #endif

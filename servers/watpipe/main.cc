@@ -23,10 +23,7 @@ static const char kUsage[] =
     "               [--writers N] [--cache-entries N]\n"
     "  --writers N        threads in stage 4, the writer pool (default 25)\n"
     "  --cache-entries N  open files and headers cached (default: what the descriptor limit leaves after\n"
-    "                     --max-conns, at most 32768)\n";
-
-// Descriptors kept aside for the listening socket, eventfds, stdio and the cache's misses.
-static const long kSpareFds = 64;
+    "                     --max-conns)\n";
 
 struct Flags {
     long writers = 25;
@@ -40,15 +37,21 @@ static int server_flag(void *ctx, const char *flag, const char *value) {
     return -1;
 }
 
-// The extra members are built here rather than with json.h, whose fixed buffer could cut short a long writer list.
 static void print_stats(Counters &c, SharedCache &files, double started) {
     stats s = c.snapshot();
     cache_stats cs = files.stats();
-    std::string extra = "\"writer_jobs\":[";
-    for (int i = 0; i < c.writers; i++) extra += (i ? "," : "") + std::to_string(c.writer_jobs[i].load());
-    extra += "],\"cache_hits\":" + std::to_string(cs.hits) + ",\"cache_misses\":" + std::to_string(cs.misses) +
-             ",\"cache_evictions\":" + std::to_string(cs.evictions) + ",\"cache_shed\":" + std::to_string(cs.shed);
-    stats_print("watpipe", &s, stats_now() - started, extra.c_str());
+    std::string jobs = "[";
+    for (int i = 0; i < c.writers; i++) jobs += (i ? "," : "") + std::to_string(c.writer_jobs[i].load());
+    jobs += "]";
+    json extra;
+    json_init(&extra);
+    json_raw(&extra, "writer_jobs", jobs.c_str());
+    json_int(&extra, "cache_hits", static_cast<long long>(cs.hits));
+    json_int(&extra, "cache_misses", static_cast<long long>(cs.misses));
+    json_int(&extra, "cache_evictions", static_cast<long long>(cs.evictions));
+    json_int(&extra, "cache_shed", static_cast<long long>(cs.shed));
+    stats_print("watpipe", &s, stats_now() - started, &extra);
+    json_free(&extra);
 }
 
 int main(int argc, char **argv) {
@@ -64,11 +67,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     long cache_entries = flags.cache_entries;
-    if (cache_entries == 0) {
-        cache_entries = fd_limit - cli.max_conns - kSpareFds;
-        if (cache_entries > 32768) cache_entries = 32768;
-        if (cache_entries < 16) cache_entries = 16;
-    }
+    if (cache_entries == 0) cache_entries = cache_default_capacity(fd_limit, cli.max_conns, 1);
 
     // 3. Signals: SIGPIPE ignored; the others are blocked in every thread and taken by sigwait below.
     if (net_ignore_sigpipe() != 0) {
@@ -106,6 +105,7 @@ int main(int argc, char **argv) {
     json_int(&config, "cache_entries", cache_entries);
     json_int(&config, "fd_limit", fd_limit);
     cli_print_ready("watpipe", port, &config);
+    json_free(&config);
 
     // 6. Signals until asked to stop.
     for (;;) {

@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/select.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -231,22 +230,11 @@ void Pipeline::write_reply(int fd) {
         table_.close(fd, counters_);
         return;
     }
-    bool keep_alive = c.out.keep_alive != 0;
     reply_finish(&c.out, files_);
-    if (keep_alive)
+    if (reply_keep_open(&c.out, fd))
         to_read_.put(fd);
     else
-        close_after_reply(fd);
-}
-
-// A close() with unread request bytes in the receive buffer makes the kernel send RST, which can destroy the reply
-// still on its way to the client. Discarding what has arrived and sending FIN first lets the reply through.
-void Pipeline::close_after_reply(int fd) {
-    char sink[4096];
-    for (int i = 0; i < 16 && read(fd, sink, sizeof sink) > 0; i++) {
-    }
-    shutdown(fd, SHUT_WR);
-    table_.close(fd, counters_);
+        table_.close(fd, counters_);
 }
 
 void Pipeline::expire_idle(FdSet &set, int64_t now) {

@@ -55,8 +55,6 @@ private:
 
     // Stages 2 and 3: closes the connections of `set` that made no progress for the idle timeout.
     void expire_idle(FdSet &set, int64_t now);
-    // Ends a connection whose reply said Connection: close, without losing that reply (see pipeline.cpp).
-    void close_after_reply(int fd);
 
     const Options opt_;
     const int listen_fd_;

@@ -23,7 +23,7 @@ SharedCache::SharedCache(const char *root, uint32_t capacity) {
         fprintf(stderr, "watpipe: malloc(cache of %u entries) failed\n", capacity);
         exit(1);
     }
-    cache_lock_ops ops = {lock, unlock, &mu_};
+    cache_ops ops = {lock, unlock, nullptr, &mu_};
     cache_ = cache_init(mem_, capacity, rootfd_, &ops);
 }
 

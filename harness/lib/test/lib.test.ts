@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { windowStats, percentile } from "../window.ts";
-import { parseVmstat, vmstatInterval, coreTimes, treeCounters, statFields, kernelWaits } from "../procfs.ts";
+import { parseVmstat, vmstatInterval, coreTimes, treeCounters, statFields, kernelWaits } from "../../../lib/procfs.ts";
 import { start, stop, type Proc } from "../proc.ts";
 
 const CSV = `start_ms,session,uri,size_class,status,bytes,connect_ms,response_ms,transfer_ms,outcome

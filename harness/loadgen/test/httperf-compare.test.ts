@@ -12,11 +12,11 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { buildFileSet } from "../../workload/fileset.ts";
+import { buildFileSet } from "../../../lib/fileset.ts";
 import { PAPER_SESSION_MODEL, generateSessionLogs } from "../../workload/sessions.ts";
-import { fileSize } from "../../workload/specweb.ts";
+import { fileSize } from "../../../lib/specweb.ts";
 import { parseSessionLog } from "../../workload/wsesslog.ts";
-import { build, runLoadgen, startNginx, tempDir } from "./lib.ts";
+import { build, runLoadgen, startNginx, tempDir } from "../launch.ts";
 
 const SESSIONS = 240;
 const RATE = 40;

@@ -4,9 +4,10 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { buildFileSet } from "../../workload/fileset.ts";
-import { fileSize, SIZE_TABLE, filePath } from "../../workload/specweb.ts";
-import { LOADGEN_DIR, build, freePort, runLoadgen, startNginx, startTestServer, tempDir, writeLog, type RunResult, type TestServer } from "./lib.ts";
+import { buildFileSet } from "../../../lib/fileset.ts";
+import { fileSize, SIZE_TABLE, filePath } from "../../../lib/specweb.ts";
+import { LOADGEN_DIR, build, freePort, runLoadgen, startNginx, tempDir, type RunResult } from "../launch.ts";
+import { startTestServer, writeLog, type TestServer } from "./lib.ts";
 
 const test = suite("loadgen");
 let server: TestServer;

@@ -6,7 +6,7 @@ import * as assert from "uvu/assert";
 import { Rng } from "../random.ts";
 import { PAPER_SESSION_MODEL, SessionSampler, fileIdPath, type SessionModel } from "../sessions.ts";
 import { ACCESSES_KEPT, characteristicRequests, expectedFootprint, filePopularity, replayPrefix } from "../footprint.ts";
-import { fileSize } from "../specweb.ts";
+import { fileSize } from "../../../lib/specweb.ts";
 
 const DIRS = 680;
 const N = 400_000;

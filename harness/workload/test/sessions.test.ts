@@ -6,7 +6,7 @@ import * as assert from "uvu/assert";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CLASS_MIX, FILE_MIX } from "../specweb.ts";
+import { CLASS_MIX, FILE_MIX } from "../../../lib/specweb.ts";
 import { PAPER_SESSION_MODEL, SessionSampler, generateSessionLogs, sessionLengthPmf, type SessionLogResult } from "../sessions.ts";
 import { Rng, paretoMedian, weibullMedian } from "../random.ts";
 import { parseSessionLog, type LogSession } from "../wsesslog.ts";

@@ -1,4 +1,5 @@
-/* Unit tests of the common core (cache, HTTP parser, path checks), run under ASan+UBSan by common.test.ts. */
+/* Unit tests of the common core (cache and its ops, HTTP parser, path checks, JSON lines), run under ASan+UBSan by
+ * common.test.ts. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "cache.h"
 #include "http.h"
+#include "json.h"
 #include "path.h"
 
 static int failures;
@@ -200,6 +202,69 @@ static void test_cache_shed(int rootfd)
     cache_close_all(c);
 }
 
+/* A server's cache_ops: the open of every miss goes through `open` (which runs cache_open), the table operations
+ * through the lock, and never an open with the lock held. */
+static struct {
+    int opens, locks, held;
+} ops_seen;
+static void ops_lock(void *arg)
+{
+    (void)arg;
+    ops_seen.locks++;
+    ops_seen.held = 1;
+}
+
+static void ops_unlock(void *arg)
+{
+    (void)arg;
+    ops_seen.held = 0;
+}
+
+static int ops_open(void *arg, struct cache *c, const char *path, size_t len, int *fd, off_t *size)
+{
+    CHECK(arg == &ops_seen && !ops_seen.held);
+    ops_seen.opens++;
+    return cache_open(c, path, len, fd, size);
+}
+
+static void test_cache_ops(int rootfd)
+{
+    static char mem[1 << 16];
+    struct cache_ops ops = { ops_lock, ops_unlock, ops_open, &ops_seen };
+    struct cache *c = cache_init(mem, 4, rootfd, &ops);
+    struct cache_ref a, b;
+    CHECK(cache_get(c, "/a", 2, &a) == 0 && a.size == 10);
+    CHECK(cache_get(c, "/a", 2, &b) == 0 && b.fd == a.fd); /* a hit: no open */
+    CHECK(cache_get(c, "/missing", 8, &b) == 404);
+    CHECK(ops_seen.opens == 2 && ops_seen.locks > 0 && !ops_seen.held);
+    cache_release(c, &a);
+    cache_release(c, &a);
+    cache_close_all(c);
+}
+
+static void test_default_capacity(void)
+{
+    CHECK(cache_default_capacity(20000, 18000, 1) == 20000 - 18000 - CACHE_FD_RESERVE);
+    CHECK(cache_default_capacity(40, 60, 1) == 16); /* shedding covers what the table lacks */
+    CHECK(cache_default_capacity(1L << 40, 0, 1) < (1L << 40) - CACHE_FD_RESERVE); /* a quarter of file-max */
+}
+
+/* A stats line of any length comes out whole (a fixed buffer used to cut it). */
+static void test_json(void)
+{
+    struct json j;
+    json_init(&j);
+    CHECK(strcmp(json_text(&j), "") == 0);
+    for (int i = 0; i < 1000; i++)
+        json_int(&j, "writer_jobs", 1234567890123LL);
+    json_str(&j, "last", "a\"b\n");
+    const char *t = json_text(&j), *last = "\"last\":\"a\\\"b\\u000a\"";
+    CHECK(strlen(t) == 1000 * strlen("\"writer_jobs\":1234567890123,") + strlen(last));
+    CHECK(strncmp(t, "\"writer_jobs\":1234567890123,\"writer_jobs\"", 30) == 0);
+    CHECK(strcmp(t + strlen(t) - strlen(last), last) == 0);
+    json_free(&j);
+}
+
 int main(void)
 {
     if (!mkdtemp(root)) {
@@ -213,6 +278,9 @@ int main(void)
     test_hash();
     test_cache(rootfd);
     test_cache_shed(rootfd);
+    test_cache_ops(rootfd);
+    test_default_capacity();
+    test_json();
     test_parser();
     test_path();
     close(rootfd);

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { buildFileSet } from "../../../harness/workload/fileset.ts";
+import { buildFileSet } from "../../../lib/fileset.ts";
 import { Conn, get, serverBin, sleep, startServer } from "../../test/lib.ts";
 
 const { values } = parseArgs({

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { closeSync, constants, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildFileSet, fileContent, type ManifestEntry } from "../../../harness/workload/fileset.ts";
+import { buildFileSet, fileContent, type ManifestEntry } from "../../../lib/fileset.ts";
 import { Conn, fetchOnce, get, sleep, startServer, type Json, type RunningServer } from "../../test/lib.ts";
 
 const SEED = 11;

@@ -1,16 +1,16 @@
 // A writer stuck in a slow disk read must not stop the other writers (§6: "processing continues even when a
-// thread is blocked waiting for disk I/O"). The slow disk is the testbed's latency disk (env/disk) holding every read
-// until the test releases it, so the stall is real (the writer sleeps in the kernel) and deterministic.
+// thread is blocked waiting for disk I/O"). The slow disk is the testbed's latency disk (lib/latency-disk.ts)
+// holding every read until the test releases it, so the stall is real (the writer sleeps in the kernel) and
+// deterministic.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { buildFileSet, fileContent, type ManifestEntry } from "../../../harness/workload/fileset.ts";
+import { dirname, join } from "node:path";
+import { buildFileSet, fileContent, type ManifestEntry } from "../../../lib/fileset.ts";
 import { Conn, SERVERS_DIR, get, serverBin, startServer, type RunningServer } from "../../test/lib.ts";
-import { diskCommand, startDisk, stopDisk } from "../../../env/lib/disk.ts";
-import { loadConfig } from "../../../env/lib/config.ts";
+import { DISK_BIN, diskCommand, startDisk, stopDisk } from "../../../lib/latency-disk.ts";
 
 const SLOW_SIZE = 200_000;
 
@@ -21,12 +21,16 @@ function slowContent(): Buffer {
   return b;
 }
 
+/** The modelled delay is off (scale null): reads wait only while held, so the model's numbers do not matter. */
+const HELD_ONLY = { seekMs: 4.7, trackToTrackMs: 0.2, fullStrokeMs: 10, cylinders: 50_000, rotationMs: 3, mbPerS: 60,
+  capacityGB: 73.4, spread: 1, deadlineMs: 500 };
+
 interface SlowFs { dir: string; release(): Promise<unknown> }
 
 /** Serves `slowDir` at `mountPoint` through a latency disk that holds every read until release(). */
 async function mountSlowFs(mountPoint: string): Promise<SlowFs> {
   const dir = mkdtempSync(join(tmpdir(), "watpipe-disk-"));
-  await startDisk({ dir, realRoot: slowDir, mountPoint, model: loadConfig().server.diskModel!, scale: null, hold: true });
+  await startDisk({ dir, realRoot: slowDir, mountPoint, model: HELD_ONLY, scale: null, hold: true });
   return { dir, release: () => diskCommand(dir, "release") };
 }
 
@@ -49,7 +53,7 @@ let files: ManifestEntry[] = [];
 
 test.before(() => {
   execFileSync("make", ["-s", "-C", join(SERVERS_DIR, "watpipe"), "all", "test-builds"], { stdio: "inherit" });
-  execFileSync("make", ["-s", "-C", join(SERVERS_DIR, "../env/disk")], { stdio: "inherit" });
+  execFileSync("make", ["-s", "-C", dirname(DISK_BIN)], { stdio: "inherit" });
   root = mkdtempSync(join(tmpdir(), "watpipe-stall-"));
   files = buildFileSet({ root, dirs: 1 });
   mkdirSync(join(root, "stall"));

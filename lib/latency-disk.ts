@@ -1,14 +1,26 @@
-// The latency disk (env/disk/latency-disk): starts its daemon detached, sends it commands, stops it and unmounts.
+// The latency disk's client (the FUSE daemon built in env/disk): starts it detached, sends it commands, stops it and
+// unmounts. Here rather than in env/, because the servers' tests use it too (a disk that holds reads until told).
 // A daemon's state lives in one folder: state.json (pid, roots), control.sock, log.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, type Socket } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { DiskModel } from "./config.ts";
-import { run } from "./exec.ts";
 
-export const DISK_BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../disk/latency-disk");
+export const DISK_BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../env/disk/latency-disk");
+
+/** The latency disk's model (emulated testbed): what one read costs on the paper's disk. */
+export interface DiskModel {
+  seekMs: number;          // average seek (over uniformly random pairs of cylinders): the seek curve's mean
+  trackToTrackMs: number;  // seek to the next cylinder: the curve's value at distance 1
+  fullStrokeMs: number;    // seek across the whole disk: the curve's value at `cylinders`
+  cylinders: number;       // the distance unit of the curve; byte addresses map linearly onto it
+  rotationMs: number;      // average rotational delay (half a turn), paid with every seek
+  mbPerS: number;          // media transfer rate, 10^6 bytes/s
+  capacityGB: number;      // the disk's size, 10^9 bytes: the modelled layout spreads the file set over it
+  spread: number;          // fraction of the disk (from its start) the top-level directories are spread over, (0, 1]
+  deadlineMs: number;      // a read waiting longer than this is served next, out of elevator order
+}
 
 /** The daemon's counters (cumulative since it started) and settings, as it reports them. */
 export interface DiskStats {
@@ -138,7 +150,7 @@ export async function stopDisk(dir: string): Promise<boolean> {
     for (let t = 0; t < waitMs / 20 && diskRunning(st.pid); t++) await sleep(20);
   }
   if (diskRunning(st.pid)) throw new Error(`latency disk ${st.pid} (${dir}) did not stop`);
-  if (isMounted(st.mountPoint)) await run(["umount", "-l", st.mountPoint]);
+  if (isMounted(st.mountPoint)) execFileSync("umount", ["-l", st.mountPoint], { stdio: ["ignore", "ignore", "pipe"] });
   for (const f of ["state.json", "control.sock", "log"]) rmSync(join(dir, f), { force: true });
   return true;
 }

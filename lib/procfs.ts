@@ -1,4 +1,4 @@
-// Reads what the harness measures from /proc: vmstat lines, a process tree's context switches and CPU time, a core's times, what a process's threads wait on.
+// Reads /proc: vmstat lines, a process tree and its context switches and CPU time, a core's times, what a process's threads wait on.
 import { readFileSync, readdirSync } from "node:fs";
 
 export interface VmstatSample { r: number; b: number; cache_kb: number; cs: number; us: number; sy: number; id: number; wa: number; st: number }

@@ -1,12 +1,12 @@
 // Benchmark (not a test): watpipe with 5, 25 and 50 writers against userver-nb-1p at saturation, each on the
-// server host's one core under the same CPU quota (servers/bench/ramp.ts, the runner's own point executor).
+// server host's one core under the same CPU quota (harness/bench/ramp.ts, the runner's own point executor).
 //
-// usage: node --import tsx servers/bench/watpipe-vs-userver.ts RAMP_FLAGS (see ramp.ts; --dry-run prints the plan)
+// usage: node --import tsx harness/bench/watpipe-vs-userver.ts RAMP_FLAGS (see ramp.ts; --dry-run prints the plan)
 // Prints each configuration's peak reply rate (paper units), its ratio to userver-nb-30K-1p, and how evenly the
 // writers shared the jobs at the peak (the paper blames an uneven distribution for needing 25 writers, §7).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { pointId } from "../../harness/runner/experiments.ts";
+import { pointId } from "../runner/experiments.ts";
 import { rampFromArgs } from "./ramp.ts";
 
 const BASELINE = "userver-nb-30K-1p";

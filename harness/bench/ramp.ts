@@ -3,14 +3,14 @@
 import { parseArgs } from "node:util";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { openSession, readCalibration, chooseK, REPO } from "../../harness/runner/session.ts";
-import { runPoint } from "../../harness/runner/point.ts";
-import { parseLabel } from "../../harness/runner/labels.ts";
-import { CLIENT_TIMEOUT_S, knownLabels, pointId } from "../../harness/runner/experiments.ts";
-import { stopAll } from "../../harness/lib/proc.ts";
-import { installInterrupt } from "../../harness/runner/run.ts";
+import { openSession, readCalibration, chooseK, REPO } from "../runner/session.ts";
+import { runPoint } from "../runner/point.ts";
+import { parseLabel } from "../runner/labels.ts";
+import { CLIENT_TIMEOUT_S, knownLabels, pointId } from "../runner/experiments.ts";
+import { stopAll } from "../lib/proc.ts";
+import { installInterrupt } from "../runner/run.ts";
 import { loadConfig, status } from "../../env/lib/testbed.ts";
-import type { PointRow, ProfileCsvRow } from "../../harness/runner/results.ts";
+import type { PointRow, ProfileCsvRow } from "../runner/results.ts";
 
 export const RAMP_USAGE = `[--hosts env/hosts/F.json] [--rates 5000,10000,…] [--duration 20] [--warmup 5] [--idle 5]
           [--dirs 20] [--k K] [--quota Q] [--uncalibrated] [--dry-run] [--labels L,…]`;

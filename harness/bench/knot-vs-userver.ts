@@ -2,7 +2,7 @@
 // one core under the same CPU quota, profiled with perf; prints each one's peak throughput, user-level context
 // switches per second and the share of CPU spent in the thread runtime (Table 1's "thread overhead").
 //
-// usage: node --import tsx servers/bench/knot-vs-userver.ts [ramp flags, see ramp.ts]
+// usage: node --import tsx harness/bench/knot-vs-userver.ts [ramp flags, see ramp.ts]
 //   default labels: knot-b-20K-100w,knot-nb-15K-50w,knot-c-20K-100w-1000MB,userver-nb-30K-1p
 // Rates are in paper units (the runner scales them and the thread counts by k). The default file set (20
 // directories, ~95 MB) fits in memory, so the comparison is of CPU cost at saturation, not of disk behaviour.

@@ -2,7 +2,7 @@
 // epoll) on the same file set, session logs and testbed, the server on one core under the same CPU quota, at rising
 // offered rates until each saturates; prints both peak throughputs and their ratio (target: userver ≥ 0.9 × nginx).
 //
-// usage: node --import tsx servers/bench/userver-vs-nginx.ts [ramp flags, see ramp.ts]
+// usage: node --import tsx harness/bench/userver-vs-nginx.ts [ramp flags, see ramp.ts]
 //   default labels: userver-nb-30K-1p-epoll,nginx-1w
 // Rates are in paper units. Beside throughput it prints replies per CPU-second of the server (testbed units), which
 // compares the two servers' cost per reply even below saturation or where the client, not the server, limits the
