@@ -63,6 +63,14 @@ function notMeasured(what: string, paper: string, rule: string): Part {
   return { what, ours: "not measured", paper, verdict: "not measured", rule };
 }
 
+/** What a part that rests on a profile the runner marked unreliable says instead of a number. */
+export const PROFILE_UNRELIABLE = "not measured (profile unreliable on this machine)";
+
+/** A part whose numbers come from an unreliable profile: not measured, saying why (the rule stays, for the record). */
+export function unreliableProfile(part: Part): Part {
+  return { what: part.what, paper: part.paper, rule: part.rule, ours: PROFILE_UNRELIABLE, summary: PROFILE_UNRELIABLE, verdict: "not measured" };
+}
+
 /** A relative effect: reproduced within tolerance; partly if it goes the same way as the paper's; otherwise not. */
 export function effectRule(what: string, ours: Measured | undefined, paper: number): Part {
   const tol = Math.max(EFFECT_FLOOR, EFFECT_SHARE * Math.abs(paper));

@@ -25,6 +25,8 @@ export interface Table1Cell {
   label: string;
   ours?: number;
   paper: number;
+  /** a profile cell whose profile the runner marked unreliable */
+  unreliable?: boolean;
 }
 
 /**
@@ -56,18 +58,30 @@ export function profileValue(all: ProfileRow[], metric: string): number | undefi
   return section && parts.length ? parts.reduce((s, r) => s + r.pct, 0) : undefined;
 }
 
+/** A profile's quality, from its "quality" rows: the share of its non-idle samples no rule placed, and whether the runner
+ *  held it reliable (both undefined for runs that predate the check). */
+export function profileQuality(rows: ProfileRow[]): { unattributedPct?: number; reliable?: boolean } {
+  const q = (c: string) => rows.find((r) => r.section === "quality" && r.category === c && !Number.isNaN(r.pct))?.pct;
+  const reliable = q("reliable");
+  return { unattributedPct: q("unattributed_pct"), reliable: reliable === undefined ? undefined : reliable === 1 };
+}
+
 /** Every numeric cell of Table 1 with our value beside it (ours undefined where we did not measure it). */
 export function table1Comparison(results: Results): Table1Cell[] {
   const cells: Table1Cell[] = [];
   for (const row of TABLE1.filter((r) => r.section !== "config")) {
     for (const { column, label } of TABLE1_CONFIGS) {
       const field = POINT_FIELD[row.metric];
-      let ours: number | undefined;
+      let ours: number | undefined, unreliable: boolean | undefined;
       if (field) {
         const v = profiledPoint(results.points, label)?.[field];
         ours = typeof v === "number" && !Number.isNaN(v) ? v : undefined;
-      } else ours = profileValue(profileRows(results.profile, label), row.metric);
-      cells.push({ metric: row.metric, section: row.section, column, label, ours, paper: row.values[column] as number });
+      } else {
+        const rows = profileRows(results.profile, label);
+        ours = profileValue(rows, row.metric);
+        unreliable = ours !== undefined && profileQuality(rows).reliable === false;
+      }
+      cells.push({ metric: row.metric, section: row.section, column, label, ours, paper: row.values[column] as number, ...(unreliable ? { unreliable } : {}) });
     }
   }
   return cells;
@@ -85,25 +99,35 @@ export function table1Markdown(results: Results): string {
   const header = `| metric | ${TABLE1_CONFIGS.map((c) => c.label).join(" | ")} |`;
   const rule = `|---|${TABLE1_CONFIGS.map(() => "---:").join("|")}|`;
   const verdicts = `| verification of the 12K point | ${TABLE1_CONFIGS.map((c) => profiledPoint(results.points, c.label)?.verdict ?? "not measured").join(" | ")} |`;
+  const quality = `| profile: % of non-idle samples unattributed | ${TABLE1_CONFIGS.map((c) => {
+    const q = profileQuality(profileRows(results.profile, c.label));
+    return q.unattributedPct === undefined ? "not recorded" : `${format(q.unattributedPct, "networking")}${q.reliable === false ? " † unreliable" : ""}`;
+  }).join(" | ")} |`;
   const rows = TABLE1.filter((r) => r.section !== "config").map((r) => {
     const row = cells.filter((c) => c.metric === r.metric);
-    return `| ${r.metric} (${r.section}) | ${row.map((c) => `${format(c.ours, c.metric)} / ${format(c.paper, c.metric)}`).join(" | ")} |`;
+    return `| ${r.metric} (${r.section}) | ${row.map((c) => `${format(c.ours, c.metric)}${c.unreliable ? " †" : ""} / ${format(c.paper, c.metric)}`).join(" | ")} |`;
   });
   return [
     `# Table 1: server statistics at ${TABLE1_RATE.toLocaleString("en-US")} req/s, ours / the paper's`,
     "",
     ...captionLines(results.run, Infinity).flatMap((l) => [l, ""]),
-    "Each cell is *ours / paper*; — means not measured. Profile rows are % of the server CPU's samples",
+    "Each cell is *ours / paper*; — means not measured. Profile rows are % of the server CPU's non-idle samples",
     "(perf cpu-clock here, OProfile in the paper); totals we did not record are the sums of their section.",
+    "The testbed's NIC is a veth pair (loopback on the loopback testbed): its transmit and receive path",
+    "(veth_xmit, veth_poll, …, loopback_xmit) is the nic_driver row, as the paper's e1000 driver was.",
+    "† the configuration's profile is unreliable: more of its non-idle samples than the runner allows matched no rule",
+    "(the limit and the symbols it missed are in the point's raw/…/profile.json); its profile numbers are shown, not judged.",
     "",
-    header, rule, verdicts, ...rows, "",
+    header, rule, verdicts, quality, ...rows, "",
   ].join("\n");
 }
 
-/** CSV, one row per metric × configuration: metric, section, column, label, ours, paper, difference (ours − paper). */
+/** CSV, one row per metric × configuration: metric, section, column, label, ours, paper, difference (ours − paper),
+ *  and for profile cells whether their profile is unreliable. */
 export function table1Csv(results: Results): string {
   return stringify(
-    table1Comparison(results).map((c) => [c.metric, c.section, c.column, c.label, c.ours ?? "", c.paper, c.ours === undefined ? "" : +(c.ours - c.paper).toFixed(4)]),
-    { header: true, columns: ["metric", "section", "column", "label", "ours", "paper", "difference"] },
+    table1Comparison(results).map((c) => [c.metric, c.section, c.column, c.label, c.ours ?? "", c.paper, c.ours === undefined ? "" : +(c.ours - c.paper).toFixed(4),
+      c.unreliable ? "unreliable" : ""]),
+    { header: true, columns: ["metric", "section", "column", "label", "ours", "paper", "difference", "profile"] },
   );
 }
