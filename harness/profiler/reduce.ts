@@ -10,6 +10,10 @@ export interface Frame { symbol: string; dso: string }
 /** One sample: its task and the function it landed in, then (with `perf record -g`) its callers, innermost first. */
 export interface Sample extends Frame { comm: string; tid: number; callers: Frame[] }
 
+/** How the server's core is sampled: the cpu-clock timer (the same on every guest, where hardware counters often are
+ *  not), with call chains (-g) so that samples held back to an interrupt-enable point can be charged to their callers. */
+export const PERF_RECORD_ARGS = ["-g", "-e", "cpu-clock", "-F", "999"];
+
 /** The fields `perf script` is asked for; with a call chain (`perf record -g`) each sample is a header line and one
  *  line per frame, innermost first, then a blank line. */
 export const PERF_SCRIPT_FIELDS = "comm,tid,cpu,ip,sym,dso";

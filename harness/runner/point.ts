@@ -11,7 +11,7 @@ import { parseVmstat, vmstatInterval, mean, treeCounters, coreTimes, type TreeCo
 import type { LoadgenSummary } from "../lib/loadgen-summary.ts";
 import { windowStats, type WindowStats } from "../lib/window.ts";
 import { verifyPoint, type ClientResult, type Verification } from "../verifier/verify.ts";
-import { parsePerfScript, reduce, PERF_SCRIPT_FIELDS, type SourceIndex } from "../profiler/reduce.ts";
+import { parsePerfScript, reduce, PERF_RECORD_ARGS, PERF_SCRIPT_FIELDS, type SourceIndex } from "../profiler/reduce.ts";
 import { UNATTRIBUTED_LIMIT_PCT } from "../profiler/categories.ts";
 import { launchSpec, type ServerConfig } from "./labels.ts";
 import { testbedRate, paperUnits, testbedConns } from "./scale.ts";
@@ -217,8 +217,7 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
       let perf: Proc | null = null;
       if (spec.perf && local) {
         const target = env.bed.serverCore !== null ? ["-C", String(env.bed.serverCore)] : ["-p", String(srv.pid)];
-        // -g: call chains, so that samples held back to an interrupt-enable point are charged to their callers
-        perf = start("perf", ["perf", "record", "-g", "-e", "cpu-clock", "-F", "999", ...target, "-o", perfData], { stderrFile: join(rawDir, "perf.stderr") });
+        perf = start("perf", ["perf", "record", ...PERF_RECORD_ARGS, ...target, "-o", perfData], { stderrFile: join(rawDir, "perf.stderr") });
         st.procs.push(perf);
         perfRan = true;
       }
