@@ -300,7 +300,7 @@ interface Measured {
 }
 
 /** The server-side columns: its core's iowait, its CPU (share of its quota), context switches, page cache, the disk's
- *  reads and utilisation (its busy time over the window), events. */
+ *  reads and utilisation (its busy time over the window), events, and the CFS quota's throttling (cpu.stat). */
 function serverColumns(m: Measured, env: PointEnv, rawDir: string) {
   const d = (a: unknown, b: unknown) => num(b) - num(a);
   const vm = vmstatInterval(parseVmstat(existsSync(join(rawDir, "vmstat.txt")) ? readFileSync(join(rawDir, "vmstat.txt"), "utf8") : ""));
@@ -319,6 +319,9 @@ function serverColumns(m: Measured, env: PointEnv, rawDir: string) {
     disk_util_pct: m.k0?.busyNs != null && m.k1?.busyNs != null ? (100 * (m.k1.busyNs - m.k0.busyNs)) / 1e9 / m.dt : null,
     event_calls_per_s: calls / m.dt,
     mean_interest_set: calls > 0 ? d(m.s0?.event_fds_total, m.s1?.event_fds_total) / calls : NaN,
+    cpu_nr_periods: m.g0 && m.g1 ? m.g1.periods - m.g0.periods : null,
+    cpu_nr_throttled: m.g0 && m.g1 ? m.g1.throttledPeriods - m.g0.throttledPeriods : null,
+    cpu_throttled_ms: m.g0 && m.g1 ? (m.g1.throttledNs - m.g0.throttledNs) / 1e6 : null,
   };
 }
 
@@ -357,6 +360,8 @@ function makeRow(env: PointEnv, r: PointRun, clients: ClientResult[], windows: W
     disk_read_bytes: extra?.disk_read_bytes ?? null, disk_util_pct: extra?.disk_util_pct ?? null, event_calls_per_s: extra?.event_calls_per_s ?? null,
     mean_interest_set: extra?.mean_interest_set ?? null,
     client_cpu_pct: clients.length ? v.clientCpuPct : null, start_lateness_ms: clients.length ? v.latenessMs : null,
+    cpu_nr_periods: extra?.cpu_nr_periods ?? null, cpu_nr_throttled: extra?.cpu_nr_throttled ?? null,
+    cpu_throttled_ms: extra?.cpu_throttled_ms ?? null,
     verdict: v.verdict, verdict_reason: v.reasons.join("; "),
   };
 }

@@ -11,7 +11,7 @@ export const POINT_COLUMNS = [
   "median_response_ms", "p90_response_ms", "errors_total", "client_timo", "socket_timo", "connrefused", "connreset",
   "fd_unavail", "other_errors", "timeout_pct", "max_file_timeout_pct", "iowait_pct", "server_cpu_pct",
   "ctx_switches_per_s", "user_ctx_switches_per_s", "page_cache_kb", "disk_reads", "disk_read_bytes", "disk_util_pct", "event_calls_per_s", "mean_interest_set",
-  "client_cpu_pct", "start_lateness_ms", "verdict", "verdict_reason",
+  "client_cpu_pct", "start_lateness_ms", "cpu_nr_periods", "cpu_nr_throttled", "cpu_throttled_ms", "verdict", "verdict_reason",
 ] as const;
 export type PointRow = Record<(typeof POINT_COLUMNS)[number], string | number | null>;
 
