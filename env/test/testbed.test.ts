@@ -116,7 +116,8 @@ test("page cache is charged to the server: an evicted file read by the server gr
 test("setServerCpuQuota changes what the kernel holds; the emulated disk is no blkio throttle", async () => {
   await rejects(() => setServerDiskThrottle(cfg, { readIops: 100, readBps: null }), /no blkio throttle/);
   assert.is(readFileSync(join(hostCgroupDirs(cfg, "server").blkio!, "blkio.throttle.read_iops_device"), "utf8").trim(), "");
-  assert.equal(await setServerCpuQuota(cfg, 0.25), { quotaUs: 2500, periodUs: 10000 });
+  const period = cfg.server.cpuPeriodUs;
+  assert.equal(await setServerCpuQuota(cfg, 0.25), { quotaUs: Math.round(0.25 * period), periodUs: period });
   await rejects(() => setServerCpuQuota(cfg, 0.05), /1000 µs/);
   await rejects(() => setServerCpuQuota(cfg, 1.5), /\(0, 1\]/);
 });
