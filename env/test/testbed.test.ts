@@ -88,8 +88,8 @@ test("the server process is confined to its namespace, core, CPU quota and memor
   assert.is(readlinkSync(`/proc/${pid}/ns/net`), `net:[${statSync(join("/run/netns", namespaceOf(cfg, "server"))).ino}]`);
   const d = hostCgroupDirs(cfg, "server");
   assert.is(Number(readFileSync(join(d.memory!, "memory.limit_in_bytes"), "utf8")), MEMORY);
-  assert.is(readFileSync(join(d.cpu!, "cpu.cfs_quota_us"), "utf8").trim(), "5000");
-  assert.is(readFileSync(join(d.cpu!, "cpu.cfs_period_us"), "utf8").trim(), "10000");
+  assert.is(readFileSync(join(d.cpu!, "cpu.cfs_quota_us"), "utf8").trim(), String(0.5 * cfg.server.cpuPeriodUs));
+  assert.is(readFileSync(join(d.cpu!, "cpu.cfs_period_us"), "utf8").trim(), String(cfg.server.cpuPeriodUs));
   const stats = await serverCgroupStats(cfg);
   assert.ok(stats.cpuUsageNs > 0 && stats.memoryUsageBytes > 0 && stats.memoryUsageBytes <= MEMORY, JSON.stringify(stats));
   assert.is(stats.oomKills, 0);
@@ -138,7 +138,7 @@ test("the report (CLI, --out) names CPU quota, memory limit, disk model, cores a
   await run(["node", "--import", "tsx", join(REPO, "env/testbed.ts"), "report", "--hosts", hostsFile, "--out", out]);
   const r = JSON.parse(readFileSync(out, "utf8"));
   const s = r.testbed.server;
-  assert.equal(s.cpuQuota, { quotaUs: 2500, periodUs: 10000, fractionOfCore: 0.25 });
+  assert.equal(s.cpuQuota, { quotaUs: 0.25 * cfg.server.cpuPeriodUs, periodUs: cfg.server.cpuPeriodUs, fractionOfCore: 0.25 });
   assert.is(s.memoryLimitBytes, MEMORY);
   assert.is(s.diskThrottle, null);
   assert.equal(s.latencyDisk, { model: { seekMs: 4.7, rotationMs: 3, mbPerS: 60 }, daemon: null });
