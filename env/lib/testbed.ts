@@ -388,6 +388,7 @@ export async function setServerDiskThrottle(cfg: Config, limits: { readIops: num
 
 export interface CgroupStats {
   cpuUsageNs: number;        // cpuacct.usage: CPU time of every task of the server host
+  periods: number;           // cpu.stat nr_periods: CFS periods in which the server host had runnable tasks
   throttledPeriods: number;  // cpu.stat nr_throttled: periods in which the quota ran out
   throttledNs: number;       // cpu.stat throttled_time
   memoryUsageBytes: number;  // memory.usage_in_bytes (page cache included)
@@ -411,6 +412,7 @@ export async function serverCgroupStats(cfg: Config): Promise<CgroupStats> {
   const field = (text: string, key: string) => Number(text.match(new RegExp(`^${key} (\\d+)$`, "m"))?.[1] ?? 0);
   return {
     cpuUsageNs: Number(usage),
+    periods: field(cpuStat, "nr_periods"),
     throttledPeriods: field(cpuStat, "nr_throttled"),
     throttledNs: field(cpuStat, "throttled_time"),
     memoryUsageBytes: Number(memUsage),

@@ -88,8 +88,8 @@ test("the server process is confined to its namespace, core, CPU quota and memor
   assert.is(readlinkSync(`/proc/${pid}/ns/net`), `net:[${statSync(join("/run/netns", namespaceOf(cfg, "server"))).ino}]`);
   const d = hostCgroupDirs(cfg, "server");
   assert.is(Number(readFileSync(join(d.memory!, "memory.limit_in_bytes"), "utf8")), MEMORY);
-  assert.is(readFileSync(join(d.cpu!, "cpu.cfs_quota_us"), "utf8").trim(), "5000");
-  assert.is(readFileSync(join(d.cpu!, "cpu.cfs_period_us"), "utf8").trim(), "10000");
+  assert.is(readFileSync(join(d.cpu!, "cpu.cfs_quota_us"), "utf8").trim(), String(0.5 * cfg.server.cpuPeriodUs));
+  assert.is(readFileSync(join(d.cpu!, "cpu.cfs_period_us"), "utf8").trim(), String(cfg.server.cpuPeriodUs));
   const stats = await serverCgroupStats(cfg);
   assert.ok(stats.cpuUsageNs > 0 && stats.memoryUsageBytes > 0 && stats.memoryUsageBytes <= MEMORY, JSON.stringify(stats));
   assert.is(stats.oomKills, 0);
@@ -116,7 +116,8 @@ test("page cache is charged to the server: an evicted file read by the server gr
 test("setServerCpuQuota changes what the kernel holds; the emulated disk is no blkio throttle", async () => {
   await rejects(() => setServerDiskThrottle(cfg, { readIops: 100, readBps: null }), /no blkio throttle/);
   assert.is(readFileSync(join(hostCgroupDirs(cfg, "server").blkio!, "blkio.throttle.read_iops_device"), "utf8").trim(), "");
-  assert.equal(await setServerCpuQuota(cfg, 0.25), { quotaUs: 2500, periodUs: 10000 });
+  const period = cfg.server.cpuPeriodUs;
+  assert.equal(await setServerCpuQuota(cfg, 0.25), { quotaUs: Math.round(0.25 * period), periodUs: period });
   await rejects(() => setServerCpuQuota(cfg, 0.05), /1000 µs/);
   await rejects(() => setServerCpuQuota(cfg, 1.5), /\(0, 1\]/);
 });
@@ -137,7 +138,7 @@ test("the report (CLI, --out) names CPU quota, memory limit, disk model, cores a
   await run(["node", "--import", "tsx", join(REPO, "env/testbed.ts"), "report", "--hosts", hostsFile, "--out", out]);
   const r = JSON.parse(readFileSync(out, "utf8"));
   const s = r.testbed.server;
-  assert.equal(s.cpuQuota, { quotaUs: 2500, periodUs: 10000, fractionOfCore: 0.25 });
+  assert.equal(s.cpuQuota, { quotaUs: 0.25 * cfg.server.cpuPeriodUs, periodUs: cfg.server.cpuPeriodUs, fractionOfCore: 0.25 });
   assert.is(s.memoryLimitBytes, MEMORY);
   assert.is(s.diskThrottle, null);
   assert.equal(s.latencyDisk, { model: { seekMs: 4.7, trackToTrackMs: 0.2, fullStrokeMs: 10, cylinders: 50000, rotationMs: 3, mbPerS: 60,

@@ -15,6 +15,8 @@ import { parseLabel, connsPerFdTable } from "./labels.ts";
 import { openBed } from "./bed.ts";
 import { readFileSync } from "node:fs";
 import { MAX_K } from "./scale.ts";
+import { machineIdentity } from "../lib/machine.ts";
+import { PERF_RECORD_ARGS } from "../profiler/reduce.ts";
 import {
   REPO, openSession, requireCalibration, calibrationMismatch, thisMachine, readCalibration, writeCalibration, gitFacts, chooseK, calibrationPath,
   type SessionOptions, type Session,
@@ -152,6 +154,7 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
       testbed: { kind: session.bed.kind, source: session.bed.cfg.source, quota: session.bed.quota, disk_scaled: disk,
         report: await session.bed.report() },
       host: { hostname: hostname(), cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_bytes: totalmem(), node: process.version },
+      machine: { ...machineIdentity(), perfRecord: ["perf", "record", ...PERF_RECORD_ARGS].join(" ") },
       workload: { root: session.workload.root, dirs: so.dirs, seed: so.seed, generators: session.workload.generators,
         loadgens_per_client: so.loadgensPerClient, ...session.workload.describe },
       page_cache: session.cacheRule,

@@ -11,7 +11,8 @@ import { parseVmstat, vmstatInterval, mean, treeCounters, coreTimes, type TreeCo
 import type { LoadgenSummary } from "../lib/loadgen-summary.ts";
 import { windowStats, type WindowStats } from "../lib/window.ts";
 import { verifyPoint, type ClientResult, type Verification } from "../verifier/verify.ts";
-import { parsePerfScript, reduce, type SourceIndex } from "../profiler/reduce.ts";
+import { parsePerfScript, reduce, PERF_RECORD_ARGS, PERF_SCRIPT_FIELDS, type SourceIndex } from "../profiler/reduce.ts";
+import { UNATTRIBUTED_LIMIT_PCT } from "../profiler/categories.ts";
 import { launchSpec, type ServerConfig } from "./labels.ts";
 import { testbedRate, paperUnits, testbedConns } from "./scale.ts";
 import type { PointRow, ProfileCsvRow } from "./results.ts";
@@ -221,7 +222,7 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
       let perf: Proc | null = null;
       if (spec.perf && local) {
         const target = env.bed.serverCore !== null ? ["-C", String(env.bed.serverCore)] : ["-p", String(srv.pid)];
-        perf = start("perf", ["perf", "record", "-e", "cpu-clock", "-F", "999", ...target, "-o", perfData], { stderrFile: join(rawDir, "perf.stderr") });
+        perf = start("perf", ["perf", "record", ...PERF_RECORD_ARGS, ...target, "-o", perfData], { stderrFile: join(rawDir, "perf.stderr") });
         st.procs.push(perf);
         perfRan = true;
       }
@@ -273,16 +274,25 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
 }
 
 async function profilePoint(env: PointEnv, spec: PointSpec, perfData: string, rawDir: string, tids: Set<number> | null): Promise<ProfileCsvRow[]> {
-  const out = await run(["perf", "script", "-i", perfData, "-F", "comm,tid,cpu,ip,sym,dso"], 300_000);
+  const out = await run(["perf", "script", "-i", perfData, "-F", PERF_SCRIPT_FIELDS], 300_000);
   const samples = parsePerfScript(out.stdout);
   // vmstat runs in the server host too; its threads come and go, so it is known by name
   const vmstatTids = new Set(samples.filter((s) => s.comm === "vmstat").map((s) => s.tid));
   const red = reduce(samples, [spec.config.server], env.sourceIndex, tids ? (t) => tids.has(t) || vmstatTids.has(t) : undefined);
+  const unmatched = red.unmatchedKernel.slice(0, 40);
   writeFileSync(join(rawDir, "profile.json"), JSON.stringify({ samples: red.samples, idleSamples: red.idleSamples,
-    foreignSamples: red.foreignSamples, rows: red.rows, unmatchedKernel: red.unmatchedKernel.slice(0, 40) }, null, 2) + "\n");
+    foreignSamples: red.foreignSamples, sinkSamples: red.sinkSamples, unattributedPct: red.unattributedPct, reliable: red.reliable,
+    unattributedLimitPct: UNATTRIBUTED_LIMIT_PCT, rows: red.rows, unmatchedKernel: unmatched }, null, 2) + "\n");
   // Table 1's rows are named by label; a profile at other rates (C9's) by label@rate
   const series = spec.figure === "table1" ? spec.config.label : `${spec.config.label}@${spec.offeredRate}`;
-  return red.rows.map((x) => ({ run_id: env.runId, series, section: x.section, category: x.category, pct: x.pct }));
+  if (!red.reliable) {
+    env.log(`profile of ${series} UNRELIABLE: ${red.unattributedPct.toFixed(1)}% of ${red.samples} non-idle samples unattributed ` +
+      `(limit ${UNATTRIBUTED_LIMIT_PCT}%); missing symbols: ${unmatched.slice(0, 12).map((u) => `${u.symbol} ${u.samples}`).join(", ") || "none (no samples)"}`);
+  }
+  // the profile's quality travels with it: two rows of section "quality"
+  const quality = [{ section: "quality", category: "unattributed_pct", pct: red.unattributedPct },
+    { section: "quality", category: "reliable", pct: red.reliable ? 1 : 0 }];
+  return [...red.rows, ...quality].map((x) => ({ run_id: env.runId, series, section: x.section, category: x.category, pct: x.pct }));
 }
 
 type CgroupCounters = Awaited<ReturnType<Bed["cgroupStats"]>>;
@@ -295,7 +305,7 @@ interface Measured {
 }
 
 /** The server-side columns: its core's iowait, its CPU (share of its quota), context switches, page cache, the disk's
- *  reads and utilisation (its busy time over the window), events. */
+ *  reads and utilisation (its busy time over the window), events, and the CFS quota's throttling (cpu.stat). */
 function serverColumns(m: Measured, env: PointEnv, rawDir: string) {
   const d = (a: unknown, b: unknown) => num(b) - num(a);
   const vm = vmstatInterval(parseVmstat(existsSync(join(rawDir, "vmstat.txt")) ? readFileSync(join(rawDir, "vmstat.txt"), "utf8") : ""));
@@ -314,6 +324,9 @@ function serverColumns(m: Measured, env: PointEnv, rawDir: string) {
     disk_util_pct: m.k0?.busyNs != null && m.k1?.busyNs != null ? (100 * (m.k1.busyNs - m.k0.busyNs)) / 1e9 / m.dt : null,
     event_calls_per_s: calls / m.dt,
     mean_interest_set: calls > 0 ? d(m.s0?.event_fds_total, m.s1?.event_fds_total) / calls : NaN,
+    cpu_nr_periods: m.g0 && m.g1 ? m.g1.periods - m.g0.periods : null,
+    cpu_nr_throttled: m.g0 && m.g1 ? m.g1.throttledPeriods - m.g0.throttledPeriods : null,
+    cpu_throttled_ms: m.g0 && m.g1 ? (m.g1.throttledNs - m.g0.throttledNs) / 1e6 : null,
   };
 }
 
@@ -377,6 +390,8 @@ function makeRow(env: PointEnv, r: PointRun, clients: ClientResult[], windows: W
     distinct_files: cache?.distinct_files ?? null, distinct_bytes: cache?.distinct_bytes ?? null,
     page_cache_prepared_kb: env.preparedPageCacheBytes == null ? null : env.preparedPageCacheBytes / 1024,
     client_cpu_pct: clients.length ? v.clientCpuPct : null, start_lateness_ms: clients.length ? v.latenessMs : null,
+    cpu_nr_periods: extra?.cpu_nr_periods ?? null, cpu_nr_throttled: extra?.cpu_nr_throttled ?? null,
+    cpu_throttled_ms: extra?.cpu_throttled_ms ?? null,
     verdict: v.verdict, verdict_reason: v.reasons.join("; "),
   };
 }

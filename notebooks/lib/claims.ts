@@ -5,10 +5,10 @@ import { CLAIMS, FIGURE7_SERIES, TABLE1_CONFIGS, paperValue, table1Value } from 
 import { byTrials, figurePoints, measuresServer, nearRate, RATE_TOLERANCE, unprofiled, VERDICTS, type Point, type Results } from "./results.js";
 import {
   checkVerification, combine, cpuTolerance, effectRule, equivalentRule, EQUIVALENT_SHARE, IOWAIT_FLOOR_POINTS, isUndecided, levelRule, mbpsTolerance, num, pct,
-  relationsRule, relative, side, undecided, withInterval, type Measured, type Part, type Relation, type Verdict,
+  relationsRule, relative, side, undecided, unreliableProfile, withInterval, type Measured, type Part, type Relation, type Verdict,
 } from "./rules.js";
 import { summarize } from "./stats.js";
-import { profiledPoints, profileValues } from "./table1.js";
+import { profiledPoints, profileQuality, profileRows, profileValues } from "./table1.js";
 
 /** Past saturation (§8: saturation lies between 10,000 and 15,000 req/s): where "sustained" throughput is averaged. */
 export const SUSTAINED_FROM_RATE = 15000;
@@ -137,8 +137,12 @@ function effect(id: string, what: string, ours: Measured | undefined): Part {
 function category(r: Results, label: string, metric: string, rate?: number): Measured | undefined {
   return overTrials(profileValues(r.profile, label, metric, rate), profiledPoints(r.points, label, rate));
 }
+/** A part judged on the profiles of `labels` (at `rate`): not measured when any of them is marked unreliable. */
+function onProfiles(r: Results, labels: string[], part: Part, rate?: number): Part {
+  return labels.some((l) => profileQuality(profileRows(r.profile, l, rate)).reliable === false) ? unreliableProfile(part) : part;
+}
 function categoryLevel(r: Results, label: string, metric: string, paper = table1Value(metric, label)!): Part {
-  return levelRule(`${label} ${metric}`, category(r, label, metric), paper, cpuTolerance(paper), "% CPU", 2);
+  return onProfiles(r, [label], levelRule(`${label} ${metric}`, category(r, label, metric), paper, cpuTolerance(paper), "% CPU", 2));
 }
 
 function claimC1(r: Results): Part[] {
@@ -223,7 +227,7 @@ function claimC9(r: Results): Part[] {
   const drop20 = dropAfterPeak(r, w50), drop40 = dropAfterPeak(r, w50t40);
   const pollParts = [12000, 25000, 30000].map((rate) => {
     const paper = paperValue(`knot-b-20K-50w-poll-${rate / 1000}K`).value;
-    return levelRule(`${w50} poll overhead at ${num(rate)}`, category(r, w50, "poll_overhead", rate), paper, cpuTolerance(paper), "% CPU", 1);
+    return onProfiles(r, [w50], levelRule(`${w50} poll overhead at ${num(rate)}`, category(r, w50, "poll_overhead", rate), paper, cpuTolerance(paper), "% CPU", 1), rate);
   });
   const set = [15000, 25000, 30000].map((rate) => at(r, w50, rate, "mean_interest_set"));
   return [
@@ -307,8 +311,10 @@ function claimC14(r: Results): Part[] {
     ...knots.map((l) => categoryLevel(r, l, "thread_overhead")),
     ...[SHARED, UNB, UB].map((l) => categoryLevel(r, l, "thread_overhead")),
     ...events.map((l) => categoryLevel(r, l, "event_overhead")),
-    relationsRule("userver-nb-30K-4p has the highest poll overhead", [compare(`${UNB} poll > every other`, category(r, UNB, "poll_overhead"), ">", maxOf(others))], "highest (13.06%)"),
-    relationsRule("user space lower for userver/WatPipe than Knot", [compare("max(userver, WatPipe) < min(Knot)", maxOf(user(events)), "<", minOf(user(knots)))], "8–10% vs 15–19%"),
+    onProfiles(r, TABLE1_CONFIGS.map((c) => c.label), relationsRule("userver-nb-30K-4p has the highest poll overhead",
+      [compare(`${UNB} poll > every other`, category(r, UNB, "poll_overhead"), ">", maxOf(others))], "highest (13.06%)")),
+    onProfiles(r, [...events, ...knots], relationsRule("user space lower for userver/WatPipe than Knot",
+      [compare("max(userver, WatPipe) < min(Knot)", maxOf(user(events)), "<", minOf(user(knots)))], "8–10% vs 15–19%")),
   ];
 }
 

@@ -92,7 +92,25 @@ export function describeCalibration(cal: Record<string, unknown> | undefined): s
     `replies at 10,122·k replies/s (target ${Math.round(target)}/s on the testbed; ${converged ? "converged" : "NOT converged"}${tries}${when})`;
 }
 
-/** The caption every figure carries: which run, k, the calibration and the testbed. */
+/** The machine the run measured on, from run.json's `machine` (the runner's harness/lib/machine.ts): CPU, hypervisor and
+ *  paravirtualisation as the kernel reported them, and how perf sampled. Profiles and CPU quotas differ by kind of guest. */
+export function describeMachine(machine: unknown): string {
+  const m = machine as Record<string, unknown> | undefined;
+  if (!m || typeof m.cpuModel !== "string") return "not recorded";
+  const notes = Array.isArray(m.paravirtNotes) && m.paravirtNotes.length ? ` (${m.paravirtNotes.join("; ")})` : "";
+  const guest = typeof m.hypervisor === "string" ? `guest of ${m.hypervisor}` : m.hypervisorFlag ? "guest of an unnamed hypervisor"
+    : m.dmesgReadable === false ? "hypervisor unknown (dmesg not readable)" : "no hypervisor";
+  return [
+    `${m.cpuModel}${typeof m.cpus === "number" ? ` ×${m.cpus}` : ""}`,
+    guest,
+    typeof m.paravirt === "string" ? `paravirtualised on ${m.paravirt}${notes}` : undefined,
+    typeof m.clocksource === "string" ? `clock ${m.clocksource}` : undefined,
+    typeof m.kernel === "string" ? `Linux ${m.kernel}` : undefined,
+    typeof m.perfRecord === "string" ? `profiles by ${m.perfRecord}` : undefined,
+  ].filter(Boolean).join(", ");
+}
+
+/** The caption every figure carries: which run, k, the calibration, the testbed and the machine. */
 export function captionLines(run: RunInfo, width = 115): string[] {
   const id = run.run_id ?? "unnamed run";
   const commit = (run.commit ?? lookup(run, "git.commit")) as string | undefined;
@@ -106,6 +124,7 @@ export function captionLines(run: RunInfo, width = 115): string[] {
     ...wrap(`Ours: ${id} (${facts}), k = ${run.k}: rates and throughput in paper units (testbed value ÷ k).`, width),
     ...wrap(`Calibration: ${calibration}.`, width),
     ...wrap(`Testbed: ${describeTestbed(run.testbed)}.`, width),
+    ...wrap(`Machine: ${describeMachine(run.machine)}.`, width),
   ];
 }
 

@@ -93,6 +93,14 @@ function notMeasured(what: string, paper: string, rule: string): Part {
   return { what, ours: "not measured", paper, verdict: "not measured", rule };
 }
 
+/** What a part that rests on a profile the runner marked unreliable says instead of a number. */
+export const PROFILE_UNRELIABLE = "not measured (profile unreliable on this machine)";
+
+/** A part whose numbers come from an unreliable profile: not measured, saying why (the rule stays, for the record). */
+export function unreliableProfile(part: Part): Part {
+  return { what: part.what, paper: part.paper, rule: part.rule, ours: PROFILE_UNRELIABLE, summary: PROFILE_UNRELIABLE, verdict: "not measured" };
+}
+
 /**
  * A relative effect: reproduced only where the intervals separate in the paper's direction (ours excludes 0 on the
  * paper's side) and ours is within tolerance of the paper's; partly where they separate that way but ours is

@@ -27,6 +27,8 @@ export interface Table1Cell {
   ours?: number;
   n: number;
   paper: number;
+  /** a profile cell whose profile the runner marked unreliable */
+  unreliable?: boolean;
 }
 
 /**
@@ -65,6 +67,14 @@ export function profileValues(profile: ProfileRow[], label: string, metric: stri
     .map((t) => profileValue(rows.filter((r) => r.trial === t), metric)).filter((v): v is number => v !== undefined);
 }
 
+/** A profile's quality, from its "quality" rows over every trial: the largest share of non-idle samples no rule placed,
+ *  and whether the runner held every trial's profile reliable (both undefined for runs that predate the check). */
+export function profileQuality(rows: ProfileRow[]): { unattributedPct?: number; reliable?: boolean } {
+  const q = (c: string) => rows.filter((r) => r.section === "quality" && r.category === c && !Number.isNaN(r.pct)).map((r) => r.pct);
+  const shares = q("unattributed_pct"), reliable = q("reliable");
+  return { unattributedPct: shares.length ? Math.max(...shares) : undefined, reliable: reliable.length ? reliable.every((x) => x === 1) : undefined };
+}
+
 /** Every numeric cell of Table 1 with our value beside it: the median over the trials (ours undefined where we did
  *  not measure it; n: how many trials). */
 export function table1Comparison(results: Results): Table1Cell[] {
@@ -75,8 +85,9 @@ export function table1Comparison(results: Results): Table1Cell[] {
       const values = field
         ? profiledPoints(results.points, label).map((p) => p[field]).filter((v): v is number => typeof v === "number" && !Number.isNaN(v))
         : profileValues(results.profile, label, row.metric);
+      const unreliable = !field && values.length > 0 && profileQuality(profileRows(results.profile, label)).reliable === false;
       cells.push({ metric: row.metric, section: row.section, column, label, ours: values.length ? median(values) : undefined, n: values.length,
-        paper: row.values[column] as number });
+        paper: row.values[column] as number, ...(unreliable ? { unreliable } : {}) });
     }
   }
   return cells;
@@ -95,26 +106,36 @@ export function table1Markdown(results: Results): string {
   const rule = `|---|${TABLE1_CONFIGS.map(() => "---:").join("|")}|`;
   const verdicts = `| verification of the 12K point | ${TABLE1_CONFIGS.map((c) => profiledPoints(results.points, c.label).map((p) => p.verdict).join(", ") || "not measured").join(" | ")} |`;
   const trials = `| trials (n) | ${TABLE1_CONFIGS.map((c) => profiledPoints(results.points, c.label).length).join(" | ")} |`;
+  const quality = `| profile: % of non-idle samples unattributed | ${TABLE1_CONFIGS.map((c) => {
+    const q = profileQuality(profileRows(results.profile, c.label));
+    return q.unattributedPct === undefined ? "not recorded" : `${format(q.unattributedPct, "networking")}${q.reliable === false ? " † unreliable" : ""}`;
+  }).join(" | ")} |`;
   const rows = TABLE1.filter((r) => r.section !== "config").map((r) => {
     const row = cells.filter((c) => c.metric === r.metric);
-    return `| ${r.metric} (${r.section}) | ${row.map((c) => `${format(c.ours, c.metric)} / ${format(c.paper, c.metric)}`).join(" | ")} |`;
+    return `| ${r.metric} (${r.section}) | ${row.map((c) => `${format(c.ours, c.metric)}${c.unreliable ? " †" : ""} / ${format(c.paper, c.metric)}`).join(" | ")} |`;
   });
   return [
     `# Table 1: server statistics at ${TABLE1_RATE.toLocaleString("en-US")} req/s, ours / the paper's`,
     "",
     ...captionLines(results.run, Infinity).flatMap((l) => [l, ""]),
     "Each cell is *ours / paper*, ours the median over the configuration's trials (n in the second row); — means not",
-    "measured. Profile rows are % of the server CPU's samples (perf cpu-clock here, OProfile in the paper); totals we",
-    "did not record are the sums of their section.",
+    "measured. Profile rows are % of the server CPU's non-idle samples (perf cpu-clock here, OProfile in the paper);",
+    "totals we did not record are the sums of their section.",
+    "The testbed's NIC is a veth pair (loopback on the loopback testbed): its transmit and receive path",
+    "(veth_xmit, veth_poll, …, loopback_xmit) is the nic_driver row, as the paper's e1000 driver was.",
+    "† the configuration's profile is unreliable: more of its non-idle samples than the runner allows matched no rule",
+    "(the limit and the symbols it missed are in the point's raw/…/profile.json); its profile numbers are shown, not judged.",
     "",
-    header, rule, verdicts, trials, ...rows, "",
+    header, rule, verdicts, trials, quality, ...rows, "",
   ].join("\n");
 }
 
-/** CSV, one row per metric × configuration: metric, section, column, label, ours, paper, difference (ours − paper). */
+/** CSV, one row per metric × configuration: metric, section, column, label, ours, paper, difference (ours − paper),
+ *  and for profile cells whether their profile is unreliable. */
 export function table1Csv(results: Results): string {
   return stringify(
-    table1Comparison(results).map((c) => [c.metric, c.section, c.column, c.label, c.ours ?? "", c.paper, c.ours === undefined ? "" : +(c.ours - c.paper).toFixed(4)]),
-    { header: true, columns: ["metric", "section", "column", "label", "ours", "paper", "difference"] },
+    table1Comparison(results).map((c) => [c.metric, c.section, c.column, c.label, c.ours ?? "", c.paper, c.ours === undefined ? "" : +(c.ours - c.paper).toFixed(4),
+      c.unreliable ? "unreliable" : ""]),
+    { header: true, columns: ["metric", "section", "column", "label", "ours", "paper", "difference", "profile"] },
   );
 }

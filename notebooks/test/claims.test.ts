@@ -106,6 +106,27 @@ test("client-bound and failed-server points are not used", () => {
   assert.is(c2.parts[0].ours, "not measured");
 });
 
+test("claims resting on an unreliable profile are not measured, saying why; the others are unaffected", () => {
+  const quality = (series: string, reliable: number): ProfileRow[] => [
+    { run_id: "t", series, trial: 1, section: "quality", category: "unattributed_pct", pct: reliable ? 1 : 40 },
+    { run_id: "t", series, trial: 1, section: "quality", category: "reliable", pct: reliable }];
+  const c9 = CASES.C9.pass(base);
+  const claim = (r: Results, id: string) => evaluateClaims(r).find((c) => c.id === id)!;
+  const poll = (r: Results) => claim(r, "C9").parts.filter((p) => p.what.includes("poll overhead at"));
+  assert.is(poll(profile(c9, () => undefined, quality("knot-b-20K-50w@25000", 1))).filter((p) => p.verdict === "reproduced").length, 3);
+  const marked = poll(profile(c9, () => undefined, quality("knot-b-20K-50w@25000", 0)));
+  assert.equal(marked.map((p) => p.ours.startsWith("not measured (profile unreliable")), [false, true, false]);
+  assert.is(marked[1].verdict, "not measured");
+  const c14 = profile(base, () => undefined, TABLE1_CONFIGS.flatMap((c) => quality(c.label, 0)));
+  assert.is(claim(c14, "C14").verdict, "not measured");
+  assert.ok(claim(c14, "C14").parts.every((p) => p.ours === "not measured (profile unreliable on this machine)"));
+  assert.is(verdictOf(c14, "C15"), verdictOf(base, "C15"));        // reply rates do not rest on the profile
+  // one configuration's unreliable profile takes its own parts and the relations it is in, not the others' levels
+  const one = claim(profile(base, () => undefined, quality("knot-c-20K-100w-1000MB", 0)), "C14").parts;
+  assert.ok(one.find((p) => p.what === "knot-b-20K-100w thread_overhead")!.verdict !== "not measured");
+  assert.is(one.find((p) => p.what === "knot-c-20K-100w-1000MB data_copying")!.verdict, "not measured");
+});
+
 test("the report has the summary table, each claim's parts and the closing note", () => {
   const md = claimsMarkdown(base);
   assert.match(md, /\| id \| where \| claim \| paper \| ours \| verdict \|/);

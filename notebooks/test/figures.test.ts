@@ -99,6 +99,17 @@ test("caption states what run.json holds, or that it is not recorded", () => {
   const lines = captionLines({ k: 0.5 }).join(" ");
   assert.match(lines, /k = 0\.5/);
   assert.match(lines, /Calibration: not recorded/);
+  assert.match(lines, /Machine: not recorded\./);
+});
+
+test("the machine is named in every caption: CPU, hypervisor, paravirtualisation, perf", () => {
+  const machine = { cpuModel: "AMD EPYC", cpus: 2, hypervisorFlag: true, hypervisor: "PVM", paravirt: "PVM",
+    paravirtNotes: ["pvm-pv: running under PVM (pv-lite)"], clocksource: "kvm-clock", kernel: "6.18.44", dmesgReadable: true,
+    perfRecord: "perf record -g -e cpu-clock -F 999" };
+  assert.match(captionLines({ k: 0.5, machine }, Infinity).join(" "), /Machine: AMD EPYC ×2, guest of PVM, paravirtualised on PVM \(pvm-pv: running under PVM \(pv-lite\)\), clock kvm-clock, Linux 6\.18\.44, profiles by perf record -g -e cpu-clock -F 999\./);
+  assert.match(captionLines({ k: 0.5, machine: { ...machine, hypervisor: null, paravirt: null, dmesgReadable: false } }, Infinity).join(" "),
+    /Machine: AMD EPYC ×2, guest of an unnamed hypervisor, clock kvm-clock/);
+  assert.match(captionLines({ k: 0.5, machine: { ...machine, hypervisorFlag: false, hypervisor: null, paravirt: null } }, Infinity).join(" "), /×2, no hypervisor, clock/);
 });
 
 

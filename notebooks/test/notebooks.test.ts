@@ -24,7 +24,7 @@ test("every notebook runs on the fixture and writes its figure or table", () => 
       assert.equal([...readFileSync(join(out, `figure-${n}.png`)).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], "PNG signature");
     }
     assert.match(readFileSync(join(out, "table-1.md"), "utf8"), /^# Table 1[\s\S]*\| metric \|[\s\S]*\| ctx_switches_per_s_user \(server\) \|/);
-    assert.match(readFileSync(join(out, "table-1.csv"), "utf8"), /^metric,section,column,label,ours,paper,difference\n/);
+    assert.match(readFileSync(join(out, "table-1.csv"), "utf8"), /^metric,section,column,label,ours,paper,difference,profile\n/);
     const claims = readFileSync(join(out, "claims.md"), "utf8");
     for (let c = 1; c <= 18; c++) assert.match(claims, new RegExp(`\\| C${c} \\|`));
   } finally {

@@ -46,6 +46,27 @@ test("Markdown: one column per configuration, cells ours / paper", () => {
   assert.match(md, /k = 0\.1/);
 });
 
+test("an unreliable profile is marked in Markdown and CSV; the note says veth is the NIC row", () => {
+  const label = "knot-b-20K-100w";
+  const quality = (reliable: number, pct: number) => [
+    { run_id: "t", series: label, trial: 1, section: "quality", category: "unattributed_pct", pct },
+    { run_id: "t", series: label, trial: 1, section: "quality", category: "reliable", pct: reliable }];
+  const bad = { ...fixture(), profile: [...fixture().profile, ...quality(0, 12.5)] };
+  assert.ok(cellOf("networking", label, bad).unreliable);
+  assert.not.ok(cellOf("reply_rate", label, bad).unreliable);           // not a profile row
+  assert.not.ok(cellOf("networking", "knot-c-20K-100w-1000MB", bad).unreliable);
+  const md = table1Markdown(bad);
+  assert.match(md, /\| profile: % of non-idle samples unattributed \| not recorded \| not recorded \| 12\.50 † unreliable \|/);
+  assert.match(md, /veth_xmit, veth_poll/);
+  assert.match(md, /\| networking \(oprofile\) \| [^|]+ \| [^|]+ \| [\d.]+ † \/ /);
+  const good = table1Markdown({ ...fixture(), profile: [...fixture().profile, ...quality(1, 0.5)] });
+  assert.match(good, /\| 0\.50 \|/);
+  assert.not.match(good, /†  ?unreliable/);
+  const rows = parse(table1Csv(bad), { columns: true }) as Record<string, string>[];
+  assert.is(rows.find((x) => x.metric === "networking" && x.label === label)!.profile, "unreliable");
+  assert.is(rows.find((x) => x.metric === "networking" && x.label === "knot-c-20K-100w-1000MB")!.profile, "");
+});
+
 test("CSV: one row per metric and configuration, with the difference", () => {
   const rows = parse(table1Csv(fixture()), { columns: true }) as Record<string, string>[];
   assert.is(rows.length, 21 * 7, "21 numeric rows × 7 configurations");

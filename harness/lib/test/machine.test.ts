@@ -1,0 +1,30 @@
+// Tests reading the machine's identity from the kernel's texts (a paravirtualised guest, a bare machine, dmesg unreadable).
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { parseMachine, machineIdentity } from "../machine.ts";
+
+const CPUINFO = "processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu tsc x2apic hypervisor\n\nprocessor\t: 1\nmodel name\t: AMD EPYC\nflags\t\t: fpu tsc x2apic hypervisor\n";
+const DMESG = "[    0.000000] Hypervisor detected: PVM\n[    0.000022] pvm-pv: running under PVM (pv-lite)\n[    0.064981] Booting paravirtualized kernel on PVM\n";
+
+test("a paravirtualised guest: hypervisor, paravirt and its driver's note from dmesg", () => {
+  assert.equal(parseMachine(CPUINFO, DMESG, null, "kvm-clock", "6.18.44"), {
+    cpuModel: "AMD EPYC", cpus: 2, hypervisorFlag: true, hypervisor: "PVM", paravirt: "PVM",
+    paravirtNotes: ["pvm-pv: running under PVM (pv-lite)"], clocksource: "kvm-clock", kernel: "6.18.44", dmesgReadable: true,
+  });
+});
+
+test("bare hardware, and a guest whose dmesg cannot be read", () => {
+  const bare = parseMachine(CPUINFO.replaceAll(" hypervisor", ""), "[    0.05] Booting paravirtualized kernel on bare hardware\n", null, "tsc", "6.1");
+  assert.is(bare.hypervisorFlag, false);
+  assert.is(bare.hypervisor, null);
+  assert.is(bare.paravirt, "bare hardware");
+  const hidden = parseMachine(CPUINFO, null, "xen", null, "6.1");
+  assert.equal([hidden.hypervisorFlag, hidden.hypervisor, hidden.paravirt, hidden.dmesgReadable], [true, "xen", null, false]);
+});
+
+test("this machine has a CPU model, a processor count and a kernel release", () => {
+  const m = machineIdentity();
+  assert.ok(m.cpuModel.length > 0 && m.cpus >= 1 && m.kernel.length > 0, JSON.stringify(m));
+});
+
+test.run();
