@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stopAll } from "../lib/proc.ts";
+import { Rng } from "../workload/random.ts";
 import { estimatePointS, type PointSpec, type Profile } from "./experiments.ts";
 import type { RunResults } from "./results.ts";
 import type { PointOutcome, PointRun } from "./point.ts";
@@ -46,35 +47,24 @@ export function progressLine(n: number, total: number, elapsedS: number, ranS: n
   return `point ${n}/${total} ${what} — elapsed ${hms(elapsedS)}, ETA ${hms(per * (total - n + 1))}`;
 }
 
-/** A small seeded generator of uniform numbers in [0, 1) (mulberry32): the same seed, the same order on any machine. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * The order a run measures its points in (Randomized Multiple Interleaved Trials, Abedi & Brecht, ICPE 2017): trial
  * 1's points all, then trial 2's, …, each trial shuffled afresh (Fisher–Yates) by one generator seeded with `seed`,
  * so that no configuration is always measured at the same time of the run or after the same neighbour. `recorded`
  * (run.json's `order`, on a resume) is kept as it is; points it lacks (an experiment added to the run) are drawn
- * the same way and follow it, seeded by `seed` and how many were recorded.
+ * the same way and follow it, from the stream of `seed` numbered by how many were recorded.
  */
 export function runOrder(points: PointSpec[], seed: number, recorded: string[] = []): PointSpec[] {
   const byId = new Map(points.map((p) => [p.id, p]));
   const kept = recorded.filter((id) => byId.has(id)).map((id) => byId.get(id)!);
   const known = new Set(recorded);
   const rest = points.filter((p) => !known.has(p.id));
-  const next = random(seed + recorded.length);
+  const rng = new Rng(seed >>> 0, recorded.length);
   const trials = [...new Set(rest.map((p) => p.trial ?? 1))].sort((a, b) => a - b);
   return [...kept, ...trials.flatMap((t) => {
     const trial = rest.filter((p) => (p.trial ?? 1) === t);
     for (let i = trial.length - 1; i > 0; i--) {
-      const j = Math.floor(next() * (i + 1));
+      const j = Math.floor(rng.next() * (i + 1));
       [trial[i], trial[j]] = [trial[j], trial[i]];
     }
     return trial;

@@ -1,5 +1,6 @@
 // Tests the trials' statistics: exact order-statistic ranks and coverages, and the coverage of the interval over
 // many simulated samples from a normal and a skewed distribution.
+import { Rng } from "../../harness/workload/random.ts";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { median, orderCoverage, orderRank, summarize } from "../lib/stats.ts";
@@ -27,19 +28,9 @@ test("exact ranks: the largest k whose coverage reaches 95% (n = 20: the 6th and
   assert.equal([s.lo, s.hi], [6, 15]);
 });
 
-/** A seeded uniform generator, so that the simulation is the same on every run. */
-function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-}
-
 test("coverage over simulated samples is at least the stated one, for a normal and a skewed (log-normal) distribution", () => {
-  const u = uniform(1);
+  const rng = new Rng(1);
+  const u = () => 1 - rng.next(); // (0, 1]: the logarithm below needs u > 0
   const normal = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
   const distributions = [
     { name: "normal(1000, 100)", draw: () => 1000 + 100 * normal(), median: 1000 },
