@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from "nod
 import { join, relative, resolve } from "node:path";
 import type { Config } from "./config.ts";
 import { type Controller, controllerMounts, hostCgroupDirs, hostControllers, parentDirs } from "./cgroups.ts";
-import { diskCommand, diskRunning, readDiskState, startDisk, stopDisk, type DiskStats } from "../../lib/latency-disk.ts";
+import { diskCommand, diskRunning, readDiskState, startDisk, stopDisk, type DiskModel, type DiskStats } from "../../lib/latency-disk.ts";
 import { protectFromReclaim, unprotectFromReclaim } from "./reclaim.ts";
 import { AbortError, type Action, type ExecOptions, localArgv, run, runPlan, sshArgv } from "./exec.ts";
 
@@ -332,7 +332,7 @@ function describe(cfg: Config): string {
   const s = cfg.server;
   const parts = [`server on cpus ${s.cpus} at ${s.cpuQuota} of a core`, s.memoryLimitBytes ? `${s.memoryLimitBytes} bytes of memory` : "unlimited memory"];
   if (s.disk) parts.push(`disk reads ≤ ${s.disk.readIops ?? "∞"} IOPS and ${s.disk.readBps ?? "∞"} B/s`);
-  if (s.diskModel) parts.push(`latency disk (seek ${s.diskModel.seekMs} ms + rotation ${s.diskModel.rotationMs} ms, ${s.diskModel.mbPerS} MB/s) once mounted`);
+  if (s.diskModel) parts.push(`latency disk (${describeDisk(s.diskModel)}) once mounted`);
   parts.push(`${cfg.clients.length} clients on cpus ${cfg.clients[0].cpus ?? "(not confined)"}`);
   return parts.join(", ");
 }
@@ -449,7 +449,7 @@ export async function mountServerDisk(cfg: Config, realRoot: string, log: (m: st
   const mnt = join(dir, "mnt");
   mkdirSync(mnt, { recursive: true });
   await startDisk({ dir, realRoot: real, mountPoint: mnt, model, scale: 1, cpus: cfg.clients[0].cpus });
-  log(`server disk: ${real} served at ${mnt} by the latency disk (seek ${model.seekMs} ms + rotation ${model.rotationMs} ms, ${model.mbPerS} MB/s)`);
+  log(`server disk: ${real} served at ${mnt} by the latency disk (${describeDisk(model)})`);
   return mnt;
 }
 
@@ -509,4 +509,9 @@ export async function readFiles(cfg: Config, host: string, paths: string[]): Pro
   if (on === null) return paths.map((p) => readFileSync(p, "utf8").trim());
   const out = await run(localArgv(cfg, { on, argv: ["sh", "-c", 'for f; do cat "$f" || exit 1; echo "\x1e"; done', "sh", ...paths] }));
   return out.split("\x1e\n").slice(0, paths.length).map((s) => s.trim());
+}
+
+/** The latency disk's model in a few words, for logs. */
+function describeDisk(m: DiskModel): string {
+  return `seek ${m.trackToTrackMs}–${m.fullStrokeMs} ms by distance, mean ${m.seekMs} ms, + rotation ${m.rotationMs} ms, ${m.mbPerS} MB/s, C-LOOK queue`;
 }
