@@ -100,10 +100,18 @@ function cgroupPlan(cfg: Config): Action[] {
   return plan;
 }
 
+/** The kernel's smallest CFS quota, µs. */
+const MIN_QUOTA_US = 1000;
+
+/** The smallest fraction of a core the server's CFS period allows. */
+export function minQuotaFraction(cfg: Config): number {
+  return MIN_QUOTA_US / cfg.server.cpuPeriodUs;
+}
+
 function cpuQuotaPlan(cfg: Config, fraction: number, cpuDir: string, on: string | null): Action[] {
   const period = cfg.server.cpuPeriodUs;
   const quota = Math.round(fraction * period);
-  if (!(fraction > 0 && fraction <= 1) || quota < 1000) throw new Error(`CPU quota ${fraction} of a core × period ${period} µs = ${quota} µs; it must be in (0, 1] and ≥ 1000 µs (kernel minimum)`);
+  if (!(fraction > 0 && fraction <= 1) || quota < MIN_QUOTA_US) throw new Error(`CPU quota ${fraction} of a core × period ${period} µs = ${quota} µs; it must be in (0, 1] and ≥ 1000 µs (kernel minimum)`);
   return [
     write(on, join(cpuDir, "cpu.cfs_period_us"), period, `set the server's CFS period to ${period} µs`),
     write(on, join(cpuDir, "cpu.cfs_quota_us"), quota, `give the server ${quota} µs of CPU per period (${fraction} of a core)`),

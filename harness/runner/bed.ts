@@ -26,6 +26,8 @@ export interface Bed {
   cgroupStats(): Promise<env.CgroupStats | null>;
   /** fraction of one core the server may use (1 when there is no quota) */
   quota: number;
+  /** the smallest quota the CFS period allows (the kernel's minimum is 1 ms a period) */
+  minQuota: number;
   setQuota(fraction: number): Promise<void>;
   /** the document root servers get for the file set `root`: its latency-disk mount on the emulated testbed (mounted
    *  on first use, with the disk's current scale), the file set itself elsewhere */
@@ -63,6 +65,7 @@ export function openBed(hostsFile?: string): Bed {
     serverAddress: (i) => env.serverAddress(cfg, i + 1),
     cgroupStats: async () => (hasCgroups ? env.serverCgroupStats(cfg) : null),
     quota: hasCgroups ? cfg.server.cpuQuota : 1,
+    minQuota: hasCgroups ? env.minQuotaFraction(cfg) : 1,
     async setQuota(fraction) {
       if (!hasCgroups) throw new Error(`the ${cfg.kind} testbed has no CPU quota to set (use the emulated testbed)`);
       await env.setServerCpuQuota(cfg, fraction);

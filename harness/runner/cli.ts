@@ -285,7 +285,7 @@ async function cmdCalibrate(): Promise<number> {
     log(`calibrating the quota at k = ${kk}: ${REFERENCE.label} offered ${REFERENCE.offered * kk} req/s must reply at ${target} ± 3%`);
     let n = 0;
     const q = await searchQuota(async (quota) => (await measureReference(s, kk, quota, REFERENCE.offered, results, `q${++n}`, ctl.signal)).replies,
-      target, { log });
+      target, { log, lo: s.bed.minQuota }); // the period's kernel minimum bounds the search
     const cal = {
       quota: q.quota, k: kk, converged: q.converged, target_replies_testbed: target, probes: q.probes, k_search: kSearch,
       testbed: { kind: s.bed.kind, source: s.bed.cfg.source, config: s.bed.cfg }, machine: thisMachine(), report: await s.bed.report(), ...(await gitFacts()), page_cache: s.cacheRule,
