@@ -1,21 +1,24 @@
 // Whether a point's result depends on what ran before it: the same two points measured after different
 // predecessors on one testbed, in one sequence (a benchmark of the instrument, not a test).
 //
-//   node --import tsx harness/bench/order-independence.ts [--warmup 30] [--duration 120] [--idle 30] [--out DIR]
+//   node --import tsx harness/bench/order-independence.ts [--warmup S] [--duration S] [--idle S] [--out DIR]
+//
+// (times default to the standard profile's).
 //
 // The sequence starts right after set-up: userver-nb-30K-1p (first after set-up), knot-c-20K-100w-1000MB,
 // userver-nb-30K-1p (after knot-c), userver-nb-30K-4p, userver-nb-30K-1p (after 4p), knot-c (after 1p), knot-c
 // (after itself), all at 15,000 req/s (paper units). The testbed must be calibrated (`make calibrate`).
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { CLIENT_TIMEOUT_S, knownLabels, type PointSpec } from "../runner/experiments.ts";
+import { CLIENT_TIMEOUT_S, PROFILES, knownLabels, type PointSpec } from "../runner/experiments.ts";
 import { parseLabel } from "../runner/labels.ts";
 import { RunResults } from "../runner/results.ts";
 import { pause } from "../runner/run.ts";
 import { REPO, openSession, requireCalibration, gitFacts } from "../runner/session.ts";
 
 const { values: v } = parseArgs({ options: {
-  warmup: { type: "string", default: "30" }, duration: { type: "string", default: "120" }, idle: { type: "string", default: "30" },
+  warmup: { type: "string", default: String(PROFILES.standard.warmupS) }, duration: { type: "string", default: String(PROFILES.standard.durationS) },
+  idle: { type: "string", default: String(PROFILES.standard.idleS) },
   rate: { type: "string", default: "15000" }, out: { type: "string" }, data: { type: "string" }, results: { type: "string" },
 } });
 const log = (m: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
