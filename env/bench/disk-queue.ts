@@ -3,7 +3,7 @@
 // Prints a markdown table: IOPS, mean and 95th-percentile service time (the daemon's), mean and 95th-percentile
 // response time (the readers'), mean seek distance and the most reads queued.
 //
-// usage: flock /work/measure.lock node --import tsx env/bench/disk-queue.ts --root FILESET [--depths 1,4,16,64]
+// usage: node --import tsx env/bench/disk-queue.ts --root FILESET [--depths 1,4,16,64]
 //          [--reads 1000] [--classes 0,1] [--seed 1] [--deadline-ms MS]
 // FILESET is a tree of dirNNNNN/classC_F files (harness/workload/cli.ts fileset --root DIR --dirs N builds one); it is
 // only read. --deadline-ms overrides the hosts file's deadline (a tiny one serves every read by its deadline: FIFO).
