@@ -1,13 +1,14 @@
 // Whether a point's result depends on what ran before it: the same two points measured after different
 // predecessors on one testbed, in one sequence (a benchmark of the instrument, not a test).
 //
-//   node --import tsx harness/bench/order-independence.ts [--warmup S] [--duration S] [--idle S] [--out DIR]
+//   node --import tsx harness/bench/order-independence.ts [--warmup S] [--duration S] [--idle S] [--out DIR] [--quota F --k K]
 //
 // (times default to the standard profile's).
 //
 // The sequence starts right after set-up: userver-nb-30K-1p (first after set-up), knot-c-20K-100w-1000MB,
 // userver-nb-30K-1p (after knot-c), userver-nb-30K-4p, userver-nb-30K-1p (after 4p), knot-c (after 1p), knot-c
-// (after itself), all at 15,000 req/s (paper units). The testbed must be calibrated (`make calibrate`).
+// (after itself), all at 15,000 req/s (paper units). The testbed must be calibrated (`make calibrate`); --quota F
+// takes that quota instead of a calibration's (the output says so).
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { CLIENT_TIMEOUT_S, PROFILES, knownLabels, type PointSpec } from "../runner/experiments.ts";
@@ -20,6 +21,7 @@ const { values: v } = parseArgs({ options: {
   warmup: { type: "string", default: String(PROFILES.standard.warmupS) }, duration: { type: "string", default: String(PROFILES.standard.durationS) },
   idle: { type: "string", default: String(PROFILES.standard.idleS) },
   rate: { type: "string", default: "15000" }, out: { type: "string" }, data: { type: "string" }, results: { type: "string" },
+  quota: { type: "string" }, k: { type: "string", default: "0.6" },
 } });
 const log = (m: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
 const warmupS = Number(v.warmup), durationS = Number(v.duration), idleS = Number(v.idle), rate = Number(v.rate);
@@ -38,7 +40,9 @@ const session = await openSession({ resultsRoot, dataDir: v.data ?? join(REPO, "
   loadgensPerClient: 1, prewarm: true, keepPerf: false, log });
 const rows: Array<Record<string, string | number | null>> = [];
 try {
-  const cal = requireCalibration(session.bed, resultsRoot, false)!;
+  const given = v.quota === undefined ? null : Number(v.quota);
+  const cal = given === null ? requireCalibration(session.bed, resultsRoot, false)! : { quota: given, k: Number(v.k), given: true };
+  if (given !== null) log(`quota ${given} given with --quota (not a calibration), k = ${cal.k}`);
   await session.bed.setQuota(cal.quota);
   await session.bed.scaleDisk(cal.k);
   results.writeRun({ bench: "order-independence", ...(await gitFacts()), k: cal.k, quota: cal.quota, warmupS, durationS, idleS, rate,
