@@ -8,16 +8,22 @@ export const K_CANDIDATES = [0.6, 0.5, 0.4, 0.3, 0.2, 0.1];
 
 export interface Probe { quota: number; replies: number; error: number }
 
+/** Relative width of a bracket of quotas (one probe below the target, one above) that settles the quota. */
+export const QUOTA_TOLERANCE = 0.01;
+
 /**
  * Finds the quota at which measure(quota) (testbed replies/s) is within `tolerance` of target. Reply rate rises in
  * proportion to CPU until the offered rate is met, then stays flat; the target (84% of the offered rate) lies on the
  * proportional part. So after the top of the range (flat: it only shows the target is reachable) and one bisection
  * step on log(quota), each probe scales the last one by target/replies — two or three probes where bisection needs
- * six — falling back to bisection whenever that step would leave the bracket. Returns the probes; the last one is the
- * answer when it converged.
+ * six — falling back to bisection whenever that step would leave the bracket. Near saturation a server on this
+ * testbed can be bistable (replies jump across the target between quotas 1% apart, as timeouts feed back into the
+ * partially-open load): the quota is then known as well as it can be once probes on both sides of the target lie
+ * within QUOTA_TOLERANCE of each other, and the answer is the middle of that bracket (`bracketed`).
  */
 export async function searchQuota(measure: (quota: number) => Promise<number>, target: number,
-  o: { lo?: number; hi?: number; tolerance?: number; maxProbes?: number; log?: (m: string) => void } = {}): Promise<{ converged: boolean; quota: number; probes: Probe[] }> {
+  o: { lo?: number; hi?: number; tolerance?: number; maxProbes?: number; log?: (m: string) => void } = {}):
+  Promise<{ converged: boolean; bracketed?: boolean; quota: number; probes: Probe[] }> {
   let lo = o.lo ?? 0.02, hi = o.hi ?? 1;
   const tol = o.tolerance ?? REFERENCE.tolerance;
   const probes: Probe[] = [];
@@ -39,6 +45,8 @@ export async function searchQuota(measure: (quota: number) => Promise<number>, t
     const p = await probe(q);
     if (Math.abs(p.error) <= tol) return { converged: true, quota: q, probes };
     if (p.error < 0) lo = q; else hi = q;
+    const below = probes.some((x) => x.quota === lo && x.error < 0), above = probes.some((x) => x.quota === hi && x.error > 0);
+    if (below && above && (hi - lo) / hi <= QUOTA_TOLERANCE) return { converged: true, bracketed: true, quota: Math.sqrt(lo * hi), probes };
   }
   const best = probes.reduce((a, b) => (Math.abs(b.error) < Math.abs(a.error) ? b : a));
   return { converged: false, quota: best.quota, probes };

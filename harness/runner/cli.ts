@@ -9,7 +9,7 @@ import {
 import { RunResults } from "./results.ts";
 import { runPoints, runOrder, installInterrupt } from "./run.ts";
 import { describePoint } from "./point.ts";
-import { REFERENCE, searchQuota, searchK, K_CANDIDATES } from "./calibrate.ts";
+import { REFERENCE, QUOTA_TOLERANCE, searchQuota, searchK, K_CANDIDATES } from "./calibrate.ts";
 import { getFamily, coarseMatrix, fineMatrix, best, score, FAMILIES } from "./tune.ts";
 import { parseLabel, connsPerFdTable } from "./labels.ts";
 import { openBed } from "./bed.ts";
@@ -287,12 +287,12 @@ async function cmdCalibrate(): Promise<number> {
     const q = await searchQuota(async (quota) => (await measureReference(s, kk, quota, REFERENCE.offered, results, `q${++n}`, ctl.signal)).replies,
       target, { log, lo: s.bed.minQuota }); // the period's kernel minimum bounds the search
     const cal = {
-      quota: q.quota, k: kk, converged: q.converged, target_replies_testbed: target, probes: q.probes, k_search: kSearch,
+      quota: q.quota, k: kk, converged: q.converged, bracketed: !!q.bracketed, target_replies_testbed: target, probes: q.probes, k_search: kSearch,
       testbed: { kind: s.bed.kind, source: s.bed.cfg.source, config: s.bed.cfg }, machine: thisMachine(), report: await s.bed.report(), ...(await gitFacts()), page_cache: s.cacheRule,
       took_s: Math.round((Date.now() - started) / 1000), date: new Date().toISOString(), raw: results.dir,
     };
     writeCalibration(so.resultsRoot, cal);
-    log(`${q.converged ? "calibrated" : "did NOT converge"}: quota ${q.quota.toFixed(4)} of a core, k = ${kk}, ` +
+    log(`${q.converged ? (q.bracketed ? `calibrated (the replies jump across the target within ${100 * QUOTA_TOLERANCE}% of quota)` : "calibrated") : "did NOT converge"}: quota ${q.quota.toFixed(4)} of a core, k = ${kk}, ` +
       `${cal.took_s} s; written to ${calibrationPath(so.resultsRoot)}`);
     return q.converged ? 0 : 1;
   } catch (e) {

@@ -1,7 +1,7 @@
 // Tests the calibration searches and the tuning matrices with simulated measurements.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { searchQuota, searchK, REFERENCE } from "../calibrate.ts";
+import { searchQuota, searchK, REFERENCE, QUOTA_TOLERANCE } from "../calibrate.ts";
 import { coarseMatrix, fineMatrix, getFamily, best, score } from "../tune.ts";
 
 test("quota search converges within 3% on a saturating server model", async () => {
@@ -21,6 +21,18 @@ test("quota search still converges when replies are not proportional to CPU (fal
   assert.ok(r.converged, JSON.stringify(r.probes));
   assert.ok(Math.abs(9000 * Math.sqrt(r.quota) - target) / target <= 0.03);
   assert.ok(r.probes.every((p) => p.quota > 0.02 && p.quota <= 1));
+});
+
+test("a server bistable at its knee: the quota is settled once probes on both sides are within 1%", async () => {
+  const target = 6000;
+  // below a quota of 0.35 the replies collapse far under the target, above it they overshoot: no probe lands within 3%
+  const measure = async (q: number) => (q < 0.35 ? 4300 : 6500);
+  const r = await searchQuota(measure, target, { lo: 0.2 });
+  assert.ok(r.converged && r.bracketed, JSON.stringify(r.probes));
+  assert.ok(Math.abs(r.quota - 0.35) / 0.35 <= QUOTA_TOLERANCE, `quota ${r.quota}`);
+  assert.ok(r.probes.length <= 10, `${r.probes.length} probes`);
+  const smooth = await searchQuota(async (q) => Math.min(7200, 20000 * q), target);
+  assert.not.ok(smooth.bracketed, "a proportional server converges on the replies, not on a bracket");
 });
 
 test("quota search reports failure when even a whole core cannot reach the target", async () => {
