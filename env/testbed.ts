@@ -1,7 +1,8 @@
 #!/usr/bin/env -S node --import tsx
 // CLI of the testbed: up | down | status | report | quota | evict | run HOST -- CMD… (a thin shell over lib/testbed.ts).
 import { $, fs, parseArgv } from "zx";
-import { loadConfig, up, down, status, report, hostCommand, setServerCpuQuota, evictFromPageCache, DEFAULT_HOSTS_FILE } from "./lib/testbed.ts";
+import { report } from "./lib/report.ts";
+import { loadConfig, up, down, status, hostCommand, setServerCpuQuota, evictFromPageCache, DEFAULT_HOSTS_FILE } from "./lib/testbed.ts";
 
 const args = parseArgv(process.argv.slice(2), { string: ["hosts", "out"], boolean: ["dry-run", "check", "help"], "--": true });
 const [command, ...rest] = args._.map(String);

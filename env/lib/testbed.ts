@@ -8,7 +8,6 @@ import { protectFromReclaim, unprotectFromReclaim } from "./reclaim.ts";
 import { AbortError, type Action, type ExecOptions, localArgv, run, runPlan, sshArgv } from "./exec.ts";
 
 export { loadConfig, parseConfig, DEFAULT_HOSTS_FILE, type Config } from "./config.ts";
-export { report } from "./report.ts";
 export type { ExecOptions } from "./exec.ts";
 export type { DiskStats } from "../../lib/latency-disk.ts";
 

@@ -4,7 +4,8 @@ import * as assert from "uvu/assert";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cpuMask, hostCommand, loadConfig, parseConfig, report, serverAddress, up, down, setServerCpuQuota } from "../lib/testbed.ts";
+import { cpuMask, hostCommand, loadConfig, parseConfig, serverAddress, up, down, setServerCpuQuota } from "../lib/testbed.ts";
+import { report } from "../lib/report.ts";
 import { REPO, rejects } from "./helpers.ts";
 
 const hostsDir = join(REPO, "env/hosts");

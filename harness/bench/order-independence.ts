@@ -15,7 +15,7 @@ import { CLIENT_TIMEOUT_S, PROFILES, knownLabels, type PointSpec } from "../runn
 import { parseLabel } from "../runner/labels.ts";
 import { RunResults } from "../runner/results.ts";
 import { pause } from "../runner/run.ts";
-import { REPO, openSession, requireCalibration, gitFacts } from "../runner/session.ts";
+import { REPO, openRunContext, requireCalibration, gitFacts } from "../runner/run-context.ts";
 
 const { values: v } = parseArgs({ options: {
   warmup: { type: "string", default: String(PROFILES.standard.warmupS) }, duration: { type: "string", default: String(PROFILES.standard.durationS) },
@@ -36,7 +36,7 @@ const SEQUENCE: Array<[string, string]> = [
 const resultsRoot = v.results ?? join(REPO, "results");
 const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
 const results = new RunResults(v.out ?? join(REPO, "work-data", `bench-order-${stamp}`), `bench-order-${stamp}`);
-const session = await openSession({ resultsRoot, dataDir: v.data ?? join(REPO, "work-data"), dirs: 680, seed: 1,
+const session = await openRunContext({ resultsRoot, dataDir: v.data ?? join(REPO, "work-data"), dirs: 680, seed: 1,
   loadgensPerClient: 1, prewarm: true, keepPerf: false, log });
 const rows: Array<Record<string, string | number | null>> = [];
 try {

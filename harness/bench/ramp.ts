@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { openSession, readCalibration, chooseK, REPO } from "../runner/session.ts";
+import { openRunContext, readCalibration, chooseK, REPO } from "../runner/run-context.ts";
 import { runPoint } from "../runner/point.ts";
 import { parseLabel } from "../runner/labels.ts";
 import { CLIENT_TIMEOUT_S, knownLabels, pointId } from "../runner/experiments.ts";
@@ -54,7 +54,7 @@ export async function rampFromArgs(defaultLabels: string[], opts: { perf: boolea
   const k = chooseK(v.k === undefined ? undefined : num("k", 0.5), cal);
   // A testbed that was already up (someone else's run) is left up afterwards.
   const wasUp = (await status(loadConfig(v.hosts))).up;
-  const session = await openSession({ hosts: v.hosts, resultsRoot, dataDir, dirs, seed: 1, loadgensPerClient: 1, prewarm: false, keepPerf: false, log });
+  const session = await openRunContext({ hosts: v.hosts, resultsRoot, dataDir, dirs, seed: 1, loadgensPerClient: 1, prewarm: false, keepPerf: false, log });
   const runId = `bench-${new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}`;
   const outDir = join(dataDir, "bench", runId);
   const peaks: Peak[] = [];

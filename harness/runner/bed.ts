@@ -1,6 +1,7 @@
 // The runner's view of the testbed (env/lib/testbed.ts): hosts, commands on them, the server core, its cgroup counters,
 // and the server's disk (the latency disk on the emulated testbed, a blkio throttle over ssh).
 import * as env from "../../env/lib/testbed.ts";
+import { report } from "../../env/lib/report.ts";
 import { checkK, testbedDisk } from "./scale.ts";
 
 /** Cumulative counters of the server's disk. */
@@ -102,7 +103,7 @@ export function openBed(hostsFile?: string): Bed {
       const g = await env.serverCgroupStats(cfg);
       return { reads: g.diskReads, readBytes: g.diskReadBytes, busyNs: null, seeks: null };
     },
-    report: () => env.report(cfg),
+    report: () => report(cfg),
     up: (log) => env.up(cfg, { log }),
     down: (log) => env.down(cfg, { log }),
   };

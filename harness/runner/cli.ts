@@ -18,9 +18,9 @@ import { MAX_K } from "./scale.ts";
 import { machineIdentity } from "../lib/machine.ts";
 import { PERF_RECORD_ARGS } from "../profiler/reduce.ts";
 import {
-  REPO, openSession, requireCalibration, calibrationMismatch, thisMachine, readCalibration, writeCalibration, gitFacts, chooseK, calibrationPath,
-  type SessionOptions, type Session,
-} from "./session.ts";
+  REPO, openRunContext, requireCalibration, calibrationMismatch, thisMachine, readCalibration, writeCalibration, gitFacts, chooseK, calibrationPath,
+  type RunContextOptions, type RunContext,
+} from "./run-context.ts";
 
 const USAGE = `usage: cli.ts <command> [options]
   run        --experiment fig7[,table1…] --profile quick|standard|full [--series L,…] [--rates R,…]
@@ -68,7 +68,7 @@ function profileWithOverrides(name: string): Profile {
 
 const resultsRoot = () => v.results ?? join(REPO, "results");
 
-function sessionOptions(): SessionOptions {
+function contextOptions(): RunContextOptions {
   return {
     hosts: v.hosts, resultsRoot: resultsRoot(), dataDir: v.data ?? join(REPO, "work-data"),
     dirs: numberOpt("dirs", 680)!, seed: numberOpt("seed", 1)!, loadgensPerClient: numberOpt("loadgens-per-client", 1)!,
@@ -122,17 +122,17 @@ function printDryRun(points: PointSpec[], profile: Profile, k: number, correctne
 /** Runs a matrix into results/<run-id>/, resuming if asked; the testbed is brought down at the end and on Ctrl-C. */
 async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Record<string, unknown>,
   o: { id?: string; resume?: boolean } = {}): Promise<number> {
-  const so = sessionOptions();
+  const so = contextOptions();
   const id = o.id ?? v["run-id"] ?? runId(profile.name);
   const results = RunResults.open(so.resultsRoot, id);
   const previous = results.readRun();
   if (o.resume && !previous) throw new Error(`no run ${id} in ${so.resultsRoot} to resume`);
   const ctl = new AbortController();
   const uninstall = installInterrupt(ctl, log);
-  let session: Session | null = null;
+  let session: RunContext | null = null;
   let status = "failed";
   try {
-    session = await openSession(so);
+    session = await openRunContext(so);
     const cal = requireCalibration(session.bed, so.resultsRoot, !!v.uncalibrated);
     const k = previous?.k !== undefined ? Number(previous.k) : chooseK(numberOpt("k"), cal);
     const quota = numberOpt("quota") ?? cal?.quota;
@@ -238,7 +238,7 @@ async function cmdReplicate(): Promise<number> {
 const calibrationTimes = () => ({ warmupS: numberOpt("warmup", 15)!, durationS: numberOpt("duration", 30)! });
 
 /** One measurement of the reference configuration at quota q and scale k: testbed replies/s and its verification. */
-async function measureReference(session: Session, k: number, quota: number, paperRate: number, results: RunResults, tag: string, signal: AbortSignal) {
+async function measureReference(session: RunContext, k: number, quota: number, paperRate: number, results: RunResults, tag: string, signal: AbortSignal) {
   if (signal.aborted) throw new Error("interrupted");
   await session.bed.setQuota(quota);
   await session.bed.scaleDisk(k);
@@ -258,14 +258,14 @@ async function measureReference(session: Session, k: number, quota: number, pape
 
 async function cmdCalibrate(): Promise<number> {
   const t = calibrationTimes();
-  const so = sessionOptions();
+  const so = contextOptions();
   const started = Date.now();
   const results = RunResults.open(so.resultsRoot, `calibration-${runId("cal").slice(0, 15)}`);
   const ctl = new AbortController();
   const uninstall = installInterrupt(ctl, log);
-  let session: Session | null = null;
+  let session: RunContext | null = null;
   try {
-    session = await openSession(so);
+    session = await openRunContext(so);
     if (session.bed.kind === "loopback") throw new Error("the loopback testbed has no CPU quota to calibrate; use the emulated testbed (root)");
     const s = session;
     let k = numberOpt("k");

@@ -218,7 +218,7 @@ export function figureLines(profile: Profile, o: MatrixOptions = {}): Record<str
 /** Seconds a start, eviction and collection take around a point (measured ≈ 2 s on loopback with userver-nb-30K-4p). */
 const START_STOP_S = 3;
 
-/** Seconds the page cache's preparation before each point takes (session.ts, cache.ts): an estimate until measured. */
+/** Seconds the page cache's preparation before each point takes (run-context.ts, page-cache.ts): an estimate until measured. */
 export const PREPARE_S = 30;
 
 /** Seconds a point takes (its page-cache preparation, warm-up, window, idle, and the requests in flight at the

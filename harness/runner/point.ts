@@ -1,6 +1,6 @@
 // Runs one point: the server by its label on the server host, the load generators on the client hosts, and every
 // measurement around them (server stats, vmstat, cgroup, /proc, perf); then stops everything and makes a points.csv row.
-// Each point comes with its own session logs and a page cache prepared for it (session.ts, cache.ts), and starts
+// Each point comes with its own session logs and a page cache prepared for it (run-context.ts, page-cache.ts), and starts
 // with an unmeasured warm-up of its own load.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -40,7 +40,7 @@ export interface PointEnv {
   scratch: string;               // bulky temporaries (perf.data, nginx config): never under results/
   sourceIndex: SourceIndex;
   keepPerf?: boolean;            // keep perf.data and the per-request CSVs in scratch (debugging)
-  preparedPageCacheBytes?: number | null; // the server's page cache once this point's was prepared (cache.ts)
+  preparedPageCacheBytes?: number | null; // the server's page cache once this point's was prepared (page-cache.ts)
   log: (m: string) => void;
 }
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { lockTestbed, sessionsPerLog, pointSeed, prepareFileSet, calibrationMismatch, thisMachine, type Calibration,
-  type SessionOptions } from "../session.ts";
+  type RunContextOptions } from "../run-context.ts";
 import { PAPER_SESSION_MODEL, expectedStats } from "../../workload/sessions.ts";
 import type { Bed } from "../bed.ts";
 
@@ -43,7 +43,7 @@ test("a point's logs hold the sessions its schedule starts, with a small margin;
 });
 
 test("a file set that fits in the server's memory is refused, naming the setting, unless the cache is left as found", () => {
-  const o = { dirs: 2, prewarm: true, dataDir: "/nonexistent", seed: 1, log: () => {} } as unknown as SessionOptions;
+  const o = { dirs: 2, prewarm: true, dataDir: "/nonexistent", seed: 1, log: () => {} } as unknown as RunContextOptions;
   assert.throws(() => prepareFileSet(o, 2 ** 31), /--dirs 2.*server\.memoryLimitBytes/);
 });
 

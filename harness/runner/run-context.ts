@@ -11,18 +11,18 @@ import { openBed, type Bed } from "./bed.ts";
 import { writeAtomic } from "./results.ts";
 import { runPoint, type PointEnv, type Workload, type PointRun, type PointOutcome } from "./point.ts";
 import { MAX_K, checkK, testbedRate } from "./scale.ts";
-import { pageCache } from "./cache.ts";
+import { pageCache } from "./page-cache.ts";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-export interface SessionOptions {
+export interface RunContextOptions {
   hosts?: string;              // env hosts file (default: the emulated testbed)
   resultsRoot: string;         // results/
   dataDir: string;             // file set, session logs, scratch (git-ignored work-data/)
   dirs: number;                // file-set directories (680 = the paper's 3.2 GiB)
   seed: number;
   loadgensPerClient: number;
-  prewarm: boolean;            // prepare each point's page cache (cache.ts); false: leave it as found (smoke tests)
+  prewarm: boolean;            // prepare each point's page cache (page-cache.ts); false: leave it as found (smoke tests)
   keepPerf: boolean;           // keep perf.data and the per-request CSVs (--keep-scratch)
   log: (m: string) => void;
 }
@@ -96,7 +96,7 @@ export function sessionsPerLog(testbedRate: number, seconds: number, generators:
 
 /** Builds (or reuses) the file set. A file set that fits in the server's memory removes the paper's regime (a
  *  server that blocks on disk misses): that is an error unless the page cache is left as found (smoke tests). */
-export function prepareFileSet(o: SessionOptions, memoryBytes: number | null): string {
+export function prepareFileSet(o: RunContextOptions, memoryBytes: number | null): string {
   const bytes = fileSetBytes(o.dirs);
   if (o.prewarm && memoryBytes !== null && bytes <= memoryBytes) {
     throw new Error(`the file set (--dirs ${o.dirs}: ${(bytes / 2 ** 30).toFixed(2)} GiB) fits in the server's memory ` +
@@ -117,13 +117,13 @@ export function pointWorkload(root: string, dirs: number, seed: number, generato
   return { root, logs: r.paths, meanRequestsPerSession: r.stats.meanRequestsPerSession, stats: r.stats };
 }
 
-export interface Session {
+export interface RunContext {
   bed: Bed;
   /** the file set, and how each point's logs are drawn (for run.json) */
   workload: { root: string; generators: number; describe: Record<string, unknown> };
   pointEnv: (runId: string, k: number) => PointEnv;
   executor: (env: PointEnv) => (r: PointRun) => Promise<PointOutcome>;
-  /** how each point's page cache is prepared (cache.ts), for run.json */
+  /** how each point's page cache is prepared (page-cache.ts), for run.json */
   cacheRule: Record<string, unknown>;
   close: () => Promise<void>;
 }
@@ -149,7 +149,7 @@ export function lockTestbed(bed: Bed): () => void {
 }
 
 /** Opens the testbed (up), builds the workload, and returns what a command needs; close() stops and tears down. */
-export async function openSession(o: SessionOptions): Promise<Session> {
+export async function openRunContext(o: RunContextOptions): Promise<RunContext> {
   const bed = openBed(o.hosts);
   const loadgen = join(REPO, "harness/loadgen/loadgen");
   if (!existsSync(loadgen)) throw new Error(`${loadgen} is missing: make -C harness/loadgen`);

@@ -2,7 +2,7 @@
 // or enough to reach every file when the set fits.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { PREFIX_CHARACTERISTIC_TIMES, prefixRequests } from "../cache.ts";
+import { PREFIX_CHARACTERISTIC_TIMES, prefixRequests } from "../page-cache.ts";
 import { characteristicRequests } from "../../workload/footprint.ts";
 
 test("the prefix spans several characteristic times of the server's memory, longer for more memory", () => {
