@@ -75,10 +75,16 @@ export function describeTestbed(testbed: Record<string, unknown> | undefined): s
   return facts.length > 1 ? facts.join(", ") : describeFields(testbed);
 }
 
-/** The emulated testbed's latency disk (env/disk): its 10k-rpm model, whose times the runner divides by k. */
+/** The emulated testbed's latency disk (env/disk): its 10k-rpm model, whose times the runner divides by k. Runs made
+ *  before the model had a seek curve and a queue record only the average seek: their disk served reads in arrival
+ *  order, every seek at the average. */
 function describeDiskModel(model: unknown): string | undefined {
-  const m = model as { seekMs?: unknown; rotationMs?: unknown; mbPerS?: unknown } | undefined;
+  const m = model as { seekMs?: unknown; rotationMs?: unknown; mbPerS?: unknown; trackToTrackMs?: unknown; fullStrokeMs?: unknown } | undefined;
   if (typeof m?.seekMs !== "number" || typeof m.rotationMs !== "number" || typeof m.mbPerS !== "number") return undefined;
+  if (typeof m.trackToTrackMs === "number" && typeof m.fullStrokeMs === "number") {
+    return `disk: seek by distance (${m.trackToTrackMs}–${m.fullStrokeMs} ms, mean ${m.seekMs} ms) + ${m.rotationMs} ms rotation ` +
+      `(unless sequential) + size at ${m.mbPerS} MB/s, queued reads in C-LOOK order, times ÷ k`;
+  }
   return `disk: a read costs ${m.seekMs} ms seek + ${m.rotationMs} ms rotation (unless sequential) + size at ${m.mbPerS} MB/s, times ÷ k`;
 }
 

@@ -113,10 +113,15 @@ test("the machine is named in every caption: CPU, hypervisor, paravirtualisation
 });
 
 
-test("the latency disk's model is named in the testbed caption", () => {
+test("the latency disk's model is named in the testbed caption: the FIFO model of older runs, the queued one", () => {
   const lines = captionLines({ k: 0.6, testbed: { kind: "emulated", report: { testbed: { server: { cores: "1",
     latencyDisk: { model: { seekMs: 4.7, rotationMs: 3, mbPerS: 60 }, daemon: null } } } } } }).join(" ");
   assert.match(lines, /disk: a read costs 4\.7 ms seek \+ 3 ms rotation \(unless sequential\) \+ size at 60 MB\/s, times ÷ k/);
+
+  const queued = captionLines({ k: 0.6, testbed: { kind: "emulated", report: { testbed: { server: { cores: "1",
+    latencyDisk: { model: { seekMs: 4.7, trackToTrackMs: 0.2, fullStrokeMs: 10, cylinders: 50000, rotationMs: 3, mbPerS: 60,
+      capacityGB: 73.4, spread: 1, deadlineMs: 500 }, daemon: null } } } } } }).join(" ");
+  assert.match(queued, /disk: seek by distance \(0\.2–10 ms, mean 4\.7 ms\) \+ 3 ms rotation \(unless sequential\) \+ size at 60 MB\/s, queued reads in C-LOOK order/);
 });
 
 test("the runner's calibration record reads as one sentence in captions", () => {
