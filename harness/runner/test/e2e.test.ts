@@ -83,7 +83,7 @@ test("a tiny run produces the results folder with verdicts, and a resume redoes 
     for (const r of rows.filter((x) => x.verdict !== "server-failed")) {
       assert.ok(Number(r.distinct_files) > 0 && Number(r.distinct_bytes) > 0 && r.misses_per_request !== "", JSON.stringify(r));
     }
-    const prepared = JSON.parse(readFileSync(join(runDir, "raw", `fig7__${labels[0]}__5000`, "page-cache.json"), "utf8"));
+    const prepared = JSON.parse(readFileSync(join(runDir, "raw", `fig7__${labels[0]}__5000__t1`, "page-cache.json"), "utf8"));
     assert.ok(prepared.files_read > 0 && prepared.prefix_requests > prepared.files_read, JSON.stringify(prepared));
     const raw = readdirSync(join(runDir, "raw"));
     assert.ok(raw.includes(`correctness__${labels[0]}.json`), raw.join());
