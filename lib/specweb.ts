@@ -18,6 +18,12 @@ export function filePath(dir: number, cls: number, index: number): string {
   return `${dirName(dir)}/class${cls}_${index}`;
 }
 
+/** Bytes of the file a path or URI ending in classC_F names (e.g. /dir00042/class2_5), or null for any other path. */
+export function pathSize(path: string): number | null {
+  const m = /class([0-3])_([0-8])$/.exec(path);
+  return m ? fileSize(Number(m[1]), Number(m[2])) : null;
+}
+
 /** The 36 (class, index, size) triples of one directory, in class-major order. */
 export const SIZE_TABLE: ReadonlyArray<{ cls: number; index: number; size: number }> = [0, 1, 2, 3].flatMap((cls) =>
   [0, 1, 2, 3, 4, 5, 6, 7, 8].map((index) => ({ cls, index, size: fileSize(cls, index) })),

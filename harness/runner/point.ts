@@ -18,7 +18,7 @@ import { testbedRate, paperUnits, testbedConns } from "./scale.ts";
 import type { PointRow, ProfileCsvRow } from "./results.ts";
 import type { Bed, DiskCounters } from "./bed.ts";
 import type { PointSpec } from "./experiments.ts";
-import { fileSize } from "../../lib/specweb.ts";
+import { pathSize } from "../../lib/specweb.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLK_TCK = 100;
@@ -336,10 +336,7 @@ function cacheColumns(windows: WindowStats[], m: Measured | null) {
   const requests = windows.reduce((a, w) => a + w.requests, 0);
   const firstHalf = windows.reduce((a, w) => a + w.requestsFirstHalf, 0);
   const files = new Set(windows.flatMap((w) => [...w.files]));
-  const bytes = [...files].reduce((a, uri) => {
-    const f = /class([0-3])_([0-8])$/.exec(uri);
-    return a + (f ? fileSize(Number(f[1]), Number(f[2])) : 0);
-  }, 0);
+  const bytes = [...files].reduce((a, uri) => a + (pathSize(uri) ?? 0), 0);
   const per = (a: DiskCounters | null | undefined, b: DiskCounters | null | undefined, n: number) => (a && b && n > 0 ? (b.reads - a.reads) / n : null);
   return {
     disk_seeks: m?.k0?.seeks != null && m?.k1?.seeks != null ? m.k1.seeks - m.k0.seeks : null,

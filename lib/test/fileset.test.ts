@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { MANIFEST_NAME, buildFileSet, fileContent, fileSetBytes, readManifest, verifyFileSet } from "../fileset.ts";
-import { SIZE_TABLE, fileSize, filePath } from "../specweb.ts";
+import { SIZE_TABLE, fileSize, filePath, pathSize } from "../specweb.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "wl-fileset-"));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -19,6 +19,13 @@ test("SPECweb99 sizes: ⌊102.4·i⌋, 1 KiB·i, 10 KiB·i, 100 KiB·i; 680 dire
   assert.is(fileSetBytes(680), 3_481_249_120);
   assert.throws(() => fileSize(4, 0), /class must be 0\.\.3/);
   assert.throws(() => fileSize(0, 9), /file index must be 0\.\.8/);
+});
+
+test("a path or URI names its file's size; anything else has none", () => {
+  assert.is(pathSize(filePath(42, 2, 5)), fileSize(2, 5));
+  assert.is(pathSize("/dir00000/class3_8"), 921_600);
+  assert.is(pathSize("/dir00000/class4_0"), null);
+  assert.is(pathSize("/stall"), null);
 });
 
 test("builds files of the right sizes, a manifest whose CRCs match the bytes, and regenerable contents", () => {

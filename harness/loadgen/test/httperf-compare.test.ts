@@ -14,7 +14,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { buildFileSet } from "../../../lib/fileset.ts";
 import { PAPER_SESSION_MODEL, generateSessionLogs } from "../../workload/sessions.ts";
-import { fileSize } from "../../../lib/specweb.ts";
+import { pathSize } from "../../../lib/specweb.ts";
 import { parseSessionLog } from "../../workload/wsesslog.ts";
 import { build, runLoadgen, startNginx, tempDir } from "../launch.ts";
 
@@ -56,10 +56,7 @@ test("same sessions, requests, replies and bytes, and mean reply time within 20%
   const log = paths[0];
   const sessions = parseSessionLog(readFileSync(log, "utf8"), log);
   const uris = sessions.flatMap((s) => s.bursts.flatMap((b) => b.requests.map((r) => r.uri)));
-  const expectedBody = uris.reduce((sum, uri) => {
-    const m = /class(\d)_(\d)$/.exec(uri)!;
-    return sum + fileSize(Number(m[1]), Number(m[2]));
-  }, 0);
+  const expectedBody = uris.reduce((sum, uri) => sum + pathSize(uri)!, 0);
   // Long enough for the longest session to finish after the last one starts (replies add well under 10 s).
   const longestThinkS = Math.max(...sessions.map((s) => s.bursts.reduce((t, b) => t + (b.thinkS ?? 0), 0)));
   const grace = String(Math.ceil(longestThinkS) + 10);

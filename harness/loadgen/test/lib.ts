@@ -2,7 +2,7 @@
 import net from "node:net";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileSize } from "../../../lib/specweb.ts";
+import { pathSize } from "../../../lib/specweb.ts";
 
 /** Writes a session log into `dir` and returns its path. */
 export function writeLog(dir: string, name: string, text: string): string {
@@ -27,7 +27,7 @@ export async function startTestServer(): Promise<TestServer> {
   const sockets = new Set<net.Socket>();
   let connections = 0;
   const reply = (sock: net.Socket, uri: string): boolean => {
-    const m = /class([0-3])_([0-8])$/.exec(uri);
+    const size = pathSize(uri);
     if (uri.startsWith("/stall")) return false;
     if (uri.startsWith("/reset")) {
       sock.resetAndDestroy();
@@ -42,8 +42,8 @@ export async function startTestServer(): Promise<TestServer> {
       return false;
     }
     const close = uri.startsWith("/close/");
-    const body = m ? Buffer.alloc(fileSize(Number(m[1]), Number(m[2])), "x") : Buffer.from("not found\n");
-    const head = `HTTP/1.1 ${m ? "200 OK" : "404 Not Found"}\r\nContent-Length: ${body.length}\r\n` +
+    const body = size !== null ? Buffer.alloc(size, "x") : Buffer.from("not found\n");
+    const head = `HTTP/1.1 ${size !== null ? "200 OK" : "404 Not Found"}\r\nContent-Length: ${body.length}\r\n` +
       (close ? "Connection: close\r\n" : "") + "\r\n";
     sock.write(Buffer.concat([Buffer.from(head), body]));
     if (close) sock.end();

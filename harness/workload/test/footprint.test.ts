@@ -6,7 +6,7 @@ import * as assert from "uvu/assert";
 import { Rng } from "../random.ts";
 import { PAPER_SESSION_MODEL, SessionSampler, fileIdPath, type SessionModel } from "../sessions.ts";
 import { ACCESSES_KEPT, characteristicRequests, expectedFootprint, filePopularity, replayPrefix } from "../footprint.ts";
-import { fileSize } from "../../../lib/specweb.ts";
+import { pathSize } from "../../../lib/specweb.ts";
 
 const DIRS = 680;
 const N = 400_000;
@@ -25,8 +25,7 @@ function footprintOf(model: SessionModel, n: number, pool = Infinity, seed = 7):
       if (req++ >= n) break;
       if (seen.has(u)) continue;
       seen.add(u);
-      const m = /class(\d)_(\d)$/.exec(u)!;
-      bytes += fileSize(Number(m[1]), Number(m[2]));
+      bytes += pathSize(u)!;
     }
   }
   return { files: seen.size, bytes };
