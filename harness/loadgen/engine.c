@@ -79,7 +79,7 @@ struct lg_session {
 	uint32_t sent;                 /* requests [0, sent) are completely written */
 	uint32_t send_off;             /* bytes of request `sent` already written */
 	uint32_t replied;              /* requests [0, replied) have their reply */
-	uint32_t conns;                /* connections this session opened */
+	uint32_t conns;                /* connections this user session opened */
 	double start;
 	double watch_from;             /* the last progress of the head request; timeout counts from here */
 	struct lg_session *prev, *next; /* active list */
