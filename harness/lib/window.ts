@@ -14,6 +14,15 @@ export interface WindowStats {
   errors: Record<string, number>; // failed requests started in the window, by class (client-timo, connreset, …)
   byFile: Record<string, FileCounts>; // requests started in the window, their replies and client timeouts
   responseMs: { mean: number; median: number; p90: number }; // replies completed in the window (§8: connect time shared)
+  repliesPerSecond: number[];     // replies completed in each second of the run, warm-up included: whether a point is steady
+}
+
+/** Replies per second in each half of the window [fromS, toS) of per-second counts (summed over generators):
+ *  a point in steady state replies alike in both; one that changed regime mid-window does not. */
+export function halfRates(perSecond: number[][], fromS: number, toS: number): [number, number] {
+  const mid = fromS + Math.floor((toS - fromS) / 2);
+  const rate = (a: number, b: number) => perSecond.reduce((n, g) => n + g.slice(a, b).reduce((x, y) => x + y, 0), 0) / (b - a);
+  return [rate(fromS, mid), rate(mid, toS)];
 }
 
 /** Percentile of sorted values (nearest rank). */
@@ -34,7 +43,8 @@ function fields(line: string): string[] {
 export async function windowStats(csvPath: string, fromMs: number, toMs: number): Promise<WindowStats> {
   const inWin = (t: number) => t >= fromMs && t < toMs;
   const midMs = (fromMs + toMs) / 2;
-  const w: WindowStats = { sessions: 0, requests: 0, requestsFirstHalf: 0, files: new Set(), replies: 0, bytes: 0, errors: {}, byFile: {}, responseMs: { mean: NaN, median: NaN, p90: NaN } };
+  const w: WindowStats = { sessions: 0, requests: 0, requestsFirstHalf: 0, files: new Set(), replies: 0, bytes: 0, errors: {}, byFile: {}, responseMs: { mean: NaN, median: NaN, p90: NaN },
+    repliesPerSecond: new Array(Math.ceil(toMs / 1000)).fill(0) };
   const firstStart = new Map<string, number>();
   const connect = new Map<string, number>();       // session → its connection's set-up time
   const repliesOf = new Map<string, number>();     // session → replies in the window
@@ -64,6 +74,8 @@ export async function windowStats(csvPath: string, fromMs: number, toMs: number)
     if (outcome === "ok" && respS !== "") {
       const reqToReply = Number(respS) + Number(xferS);
       repliesAll.set(session, (repliesAll.get(session) ?? 0) + 1);
+      const second = Math.floor((start + reqToReply) / 1000);
+      if (second >= 0 && second < w.repliesPerSecond.length) w.repliesPerSecond[second]++;
       if (inWin(start + reqToReply)) {
         w.replies++;
         w.bytes += Number(bytesS);

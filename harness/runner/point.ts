@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { start, stop, signal, waitForLine, run, type Proc } from "../lib/proc.ts";
 import { parseVmstat, vmstatInterval, mean, treeCounters, coreTimes, type TreeCounters, type CoreTimes } from "../../lib/procfs.ts";
 import type { LoadgenSummary } from "../lib/loadgen-summary.ts";
-import { windowStats, type WindowStats } from "../lib/window.ts";
+import { halfRates, windowStats, type WindowStats } from "../lib/window.ts";
 import { verifyPoint, type ClientResult, type Verification } from "../verifier/verify.ts";
 import { parsePerfScript, reduce, PERF_RECORD_ARGS, PERF_SCRIPT_FIELDS, type SourceIndex } from "../profiler/reduce.ts";
 import { UNATTRIBUTED_LIMIT_PCT } from "../profiler/categories.ts";
@@ -357,6 +357,7 @@ function makeRow(env: PointEnv, r: PointRun, clients: ClientResult[], windows: W
   const byReplies = (f: (w: WindowStats) => number) => (replies ? sum((w) => f(w) * w.replies) / replies : NaN);
   const extra = m ? serverColumns(m, env, r.rawDir) : null;
   const cache = has ? cacheColumns(windows, m) : null;
+  const halves = has ? halfRates(windows.map((w) => w.repliesPerSecond), r.warmupS, r.warmupS + r.durationS) : null;
   const known = ["client-timo", "socket-timo", "connrefused", "connreset", "fd-unavail"];
   return {
     run_id: env.runId, figure: r.spec.figure, series: cfg.label, server: cfg.server, variant: cfg.variant,
@@ -386,6 +387,7 @@ function makeRow(env: PointEnv, r: PointRun, clients: ClientResult[], windows: W
     misses_per_request_h1: cache?.misses_per_request_h1 ?? null, misses_per_request_h2: cache?.misses_per_request_h2 ?? null,
     distinct_files: cache?.distinct_files ?? null, distinct_bytes: cache?.distinct_bytes ?? null,
     page_cache_prepared_kb: env.preparedPageCacheBytes == null ? null : env.preparedPageCacheBytes / 1024,
+    reply_rate_h1: halves ? paperUnits(halves[0], env.k) : null, reply_rate_h2: halves ? paperUnits(halves[1], env.k) : null,
     client_cpu_pct: clients.length ? v.clientCpuPct : null, start_lateness_ms: clients.length ? v.latenessMs : null,
     cpu_nr_periods: extra?.cpu_nr_periods ?? null, cpu_nr_throttled: extra?.cpu_nr_throttled ?? null,
     cpu_throttled_ms: extra?.cpu_throttled_ms ?? null,

@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { windowStats, percentile } from "../window.ts";
+import { windowStats, percentile, halfRates } from "../window.ts";
 import { parseVmstat, vmstatInterval, coreTimes, treeCounters, statFields, kernelWaits } from "../../../lib/procfs.ts";
 import { start, stop, type Proc } from "../proc.ts";
 
@@ -35,7 +35,15 @@ test("window: replies completed in it, requests started in it, timeouts per size
     // session 1: connect 1 ms over its 2 replies, one in the window → 0.5; session 2: 4 ms over 2 replies, 1 in → 2
     assert.ok(Math.abs(w.responseMs.mean - (3 + 10 + 0.5 + 2) / 2) < 1e-9, String(w.responseMs.mean));
     assert.is(w.responseMs.median, 3);
+    // by completion second of the run up to the window's end: 503 | 1503, 1610 | none (3005 and 3201 end after it)
+    assert.equal(w.repliesPerSecond, [1, 2, 0]);
   } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test("halfRates: replies per second in each half of the window, summed over generators", () => {
+  assert.equal(halfRates([[1, 2, 3, 4], [1, 1, 1, 1]], 0, 4), [2.5, 4.5]);
+  // an odd window: the first half is the shorter; seconds before the window (warm-up) are left out
+  assert.equal(halfRates([[9, 2, 3, 4]], 1, 4), [2, 3.5]);
 });
 
 test("percentile is nearest-rank", () => {
