@@ -92,3 +92,12 @@ export function coreTimes(core: number, statText = readFileSync("/proc/stat", "u
   const busy = user + nice + system + irq + softirq + steal;
   return { busy, iowait, total: busy + idle + iowait };
 }
+
+/** The TcpExt counters of a /proc/net/netstat text (a network namespace's own), by name: e.g. ListenDrops, the
+ *  connections its listening sockets dropped because the accept queue was full or a SYN could not be answered. */
+export function tcpExtCounters(netstatText: string): Record<string, number> {
+  const lines = netstatText.split("\n").filter((l) => l.startsWith("TcpExt:"));
+  if (lines.length < 2) return {};
+  const names = lines[0].split(/\s+/).slice(1), values = lines[1].split(/\s+/).slice(1).map(Number);
+  return Object.fromEntries(names.map((n, i) => [n, values[i]]).filter(([, x]) => Number.isFinite(x)));
+}

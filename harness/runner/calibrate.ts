@@ -64,3 +64,45 @@ export async function searchK(clientsKeepUp: (k: number) => Promise<boolean>, ca
   }
   return { k: null, tried };
 }
+
+/** The refinement's probes: relative offsets from the search's quota, run in a seeded random order. Near its knee a
+ *  server's reply rate is a random variable (a point past saturation can switch between two regimes at a random
+ *  moment of its window), so one probe per quota cannot place the target: a line fitted through probes on both sides
+ *  places it where the *expected* reply rate meets the target, with an interval from the probes' own scatter. */
+export const REFINE_OFFSETS = [-0.06, -0.03, 0, 0.03, 0.06];
+/** Probes of the search within this relative distance of its answer join the fit. */
+const FIT_RANGE = 0.1;
+const BOOTSTRAP = 2000;
+
+export interface QuotaFit {
+  quota: number;                 // where the fitted line meets the target
+  ci95: [number, number] | null; // bootstrap percentile interval of that quota (null: the fit failed too often)
+  intercept: number; slope: number; // replies = intercept + slope · quota (testbed replies/s)
+  probes: Probe[];               // the probes fitted
+  ok: boolean;                   // a rising line whose crossing lies within the probes' range of quotas
+}
+
+/** Least squares of replies on quota; the quota at which the line reaches `target` (NaN if the slope is not > 0). */
+function crossing(ps: Probe[], target: number): { a: number; b: number; q: number } {
+  const n = ps.length, mx = ps.reduce((s, p) => s + p.quota, 0) / n, my = ps.reduce((s, p) => s + p.replies, 0) / n;
+  const sxx = ps.reduce((s, p) => s + (p.quota - mx) ** 2, 0), sxy = ps.reduce((s, p) => s + (p.quota - mx) * (p.replies - my), 0);
+  const b = sxx > 0 ? sxy / sxx : NaN, a = my - b * mx;
+  return { a, b, q: b > 0 ? (target - a) / b : NaN };
+}
+
+/** Fits the probes near `around` (the search's answer) and returns the quota at the target with its interval;
+ *  `uniform` draws the bootstrap's resamples (pass a seeded generator: the interval is then reproducible). */
+export function fitQuota(probes: Probe[], around: number, target: number, uniform: () => number): QuotaFit {
+  const ps = probes.filter((p) => Math.abs(p.quota / around - 1) <= FIT_RANGE + 1e-9);
+  const { a, b, q } = crossing(ps, target);
+  const lo = Math.min(...ps.map((p) => p.quota)), hi = Math.max(...ps.map((p) => p.quota));
+  const qs: number[] = [];
+  for (let i = 0; i < BOOTSTRAP && ps.length >= 3; i++) {
+    const r = crossing(Array.from(ps, () => ps[Math.floor(uniform() * ps.length)]), target).q;
+    if (Number.isFinite(r)) qs.push(r);
+  }
+  qs.sort((x, y) => x - y);
+  const ci95: [number, number] | null = qs.length >= 0.95 * BOOTSTRAP
+    ? [qs[Math.floor(0.025 * qs.length)], qs[Math.ceil(0.975 * qs.length) - 1]] : null;
+  return { quota: q, ci95, intercept: a, slope: b, probes: ps, ok: Number.isFinite(q) && q >= lo && q <= hi };
+}

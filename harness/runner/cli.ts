@@ -9,12 +9,13 @@ import {
 import { RunResults } from "./results.ts";
 import { runPoints, runOrder, installInterrupt } from "./run.ts";
 import { describePoint } from "./point.ts";
-import { REFERENCE, QUOTA_TOLERANCE, searchQuota, searchK, K_CANDIDATES } from "./calibrate.ts";
+import { REFERENCE, QUOTA_TOLERANCE, REFINE_OFFSETS, searchQuota, searchK, fitQuota, K_CANDIDATES, type Probe } from "./calibrate.ts";
 import { getFamily, coarseMatrix, fineMatrix, best, score, FAMILIES } from "./tune.ts";
 import { parseLabel, connsPerFdTable } from "./labels.ts";
 import { openBed } from "./bed.ts";
 import { readFileSync } from "node:fs";
 import { MAX_K } from "./scale.ts";
+import { Rng } from "../workload/random.ts";
 import { machineIdentity } from "../lib/machine.ts";
 import { PERF_RECORD_ARGS } from "../profiler/reduce.ts";
 import {
@@ -284,17 +285,37 @@ async function cmdCalibrate(): Promise<number> {
     const target = REFERENCE.replies * kk;
     log(`calibrating the quota at k = ${kk}: ${REFERENCE.label} offered ${REFERENCE.offered * kk} req/s must reply at ${target} ± 3%`);
     let n = 0;
-    const q = await searchQuota(async (quota) => (await measureReference(s, kk, quota, REFERENCE.offered, results, `q${++n}`, ctl.signal)).replies,
-      target, { log, lo: s.bed.minQuota }); // the period's kernel minimum bounds the search
+    const probe = async (quota: number) => (await measureReference(s, kk, quota, REFERENCE.offered, results, `q${++n}`, ctl.signal)).replies;
+    const q = await searchQuota(probe, target, { log, lo: s.bed.minQuota }); // the period's kernel minimum bounds the search
+    // Then the fit: probes around the search's answer, in a random order (recorded), and a line through them.
+    const reachable = q.probes[0].error >= -REFERENCE.tolerance; // a whole core reached the target
+    const orderSeed = Math.floor(Math.random() * 2 ** 32);
+    const rng = new Rng(orderSeed);
+    const offsets = reachable ? rng.shuffled(REFINE_OFFSETS) : [];
+    const refine: Probe[] = [];
+    for (const d of offsets) {
+      const quota = Math.max(s.bed.minQuota, q.quota * (1 + d));
+      const replies = await probe(quota);
+      refine.push({ quota, replies, error: (replies - target) / target });
+      log(`fit probe: quota ${quota.toFixed(4)} → ${replies.toFixed(0)} replies/s (${(100 * (replies - target) / target).toFixed(1)}% from ${target.toFixed(0)})`);
+    }
+    const fit = reachable ? fitQuota([...q.probes, ...refine], q.quota, target, () => rng.next()) : null;
+    const converged = fit?.ok ?? false;
+    const quota = fit?.ok ? fit.quota : q.quota;
     const cal = {
-      quota: q.quota, k: kk, converged: q.converged, bracketed: !!q.bracketed, target_replies_testbed: target, probes: q.probes, k_search: kSearch,
+      quota, k: kk, converged, method: fit?.ok ? "fit" : "search", quota_ci95: fit?.ok ? fit.ci95 : null,
+      fit: fit && { intercept: fit.intercept, slope: fit.slope, probes: fit.probes, order_seed: orderSeed, offsets },
+      search: { quota: q.quota, converged: q.converged, bracketed: !!q.bracketed },
+      target_replies_testbed: target, probes: [...q.probes, ...refine], k_search: kSearch,
       testbed: { kind: s.bed.kind, source: s.bed.cfg.source, config: s.bed.cfg }, machine: thisMachine(), report: await s.bed.report(), ...(await gitFacts()), page_cache: s.cacheRule,
       took_s: Math.round((Date.now() - started) / 1000), date: new Date().toISOString(), raw: results.dir,
     };
     writeCalibration(so.resultsRoot, cal);
-    log(`${q.converged ? (q.bracketed ? `calibrated (the replies jump across the target within ${100 * QUOTA_TOLERANCE}% of quota)` : "calibrated") : "did NOT converge"}: quota ${q.quota.toFixed(4)} of a core, k = ${kk}, ` +
+    const ci = cal.quota_ci95 ? ` (95% interval ${cal.quota_ci95.map((x) => x.toFixed(4)).join("–")})` : "";
+    log(`${converged ? "calibrated" : "did NOT converge"}: quota ${quota.toFixed(4)} of a core${ci}, k = ${kk}, ` +
+      `${fit?.ok ? `fitted through ${fit.probes.length} probes` : `search only${q.bracketed ? ` (bracketed within ${100 * QUOTA_TOLERANCE}%)` : ""}`}, ` +
       `${cal.took_s} s; written to ${calibrationPath(so.resultsRoot)}`);
-    return q.converged ? 0 : 1;
+    return converged ? 0 : 1;
   } catch (e) {
     if (ctl.signal.aborted) return 130;
     throw e;

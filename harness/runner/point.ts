@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { start, stop, signal, waitForLine, run, type Proc } from "../lib/proc.ts";
-import { parseVmstat, vmstatInterval, mean, treeCounters, coreTimes, type TreeCounters, type CoreTimes } from "../../lib/procfs.ts";
+import { parseVmstat, vmstatInterval, mean, treeCounters, coreTimes, tcpExtCounters, type TreeCounters, type CoreTimes } from "../../lib/procfs.ts";
 import type { LoadgenSummary } from "../lib/loadgen-summary.ts";
 import { halfRates, windowStats, type WindowStats } from "../lib/window.ts";
 import { verifyPoint, type ClientResult, type Verification } from "../verifier/verify.ts";
@@ -170,6 +170,12 @@ async function finishLoad(gens: Generator[], totalS: number, timeoutS: number): 
   return problems;
 }
 
+/** The server host's TcpExt counters (its network namespace's /proc/net/netstat); null if they cannot be read. */
+async function serverTcpExt(env: PointEnv): Promise<Record<string, number> | null> {
+  const r = await run(env.bed.hostCommand("server", ["cat", "/proc/net/netstat"]), 10_000);
+  return r.code === 0 ? tcpExtCounters(r.stdout) : null;
+}
+
 /** Sleeps until an instant, or until the server exits (then returns false). */
 async function until(t: number, server: Proc): Promise<boolean> {
   if (server.exitStatus !== null) return false;
@@ -211,6 +217,7 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
       const c0 = local && env.bed.serverCore !== null ? coreTimes(env.bed.serverCore) : null;
       const g0 = await env.bed.cgroupStats();
       const k0 = await env.bed.diskStats();
+      const n0 = await serverTcpExt(env);
       const time0 = performance.now();
       const vm = start("vmstat", env.bed.hostCommand("server", ["vmstat", "-n", "5"]), { stdoutFile: join(rawDir, "vmstat.txt") });
       st.procs.push(vm);
@@ -232,7 +239,8 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
         const c1 = local && env.bed.serverCore !== null ? coreTimes(env.bed.serverCore) : null;
         const g1 = await env.bed.cgroupStats();
         const k1 = await env.bed.diskStats();
-        measured = { dt: (performance.now() - time0) / 1000, s0, s1, t0, t1, c0, c1, g0, g1, k0, kMid, k1, pageCache };
+        const n1 = await serverTcpExt(env);
+        measured = { dt: (performance.now() - time0) / 1000, s0, s1, t0, t1, c0, c1, g0, g1, k0, kMid, k1, n0, n1, pageCache };
       } else crashed();
       if (perf) { signal(perf, "SIGINT"); await perf.exited; }
       await stop(vm, 2000);
@@ -302,6 +310,7 @@ interface Measured {
   dt: number; s0: ServerStats | null; s1: ServerStats | null; t0: TreeCounters | null; t1: TreeCounters | null;
   c0: CoreTimes | null; c1: CoreTimes | null; g0: CgroupCounters; g1: CgroupCounters;
   k0: DiskCounters | null; kMid: DiskCounters | null; k1: DiskCounters | null; pageCache: number[];
+  n0: Record<string, number> | null; n1: Record<string, number> | null; // the server host's TcpExt counters
 }
 
 /** The server-side columns: its core's iowait, its CPU (share of its quota), context switches, page cache, the disk's
@@ -327,6 +336,7 @@ function serverColumns(m: Measured, env: PointEnv, rawDir: string) {
     cpu_nr_periods: m.g0 && m.g1 ? m.g1.periods - m.g0.periods : null,
     cpu_nr_throttled: m.g0 && m.g1 ? m.g1.throttledPeriods - m.g0.throttledPeriods : null,
     cpu_throttled_ms: m.g0 && m.g1 ? (m.g1.throttledNs - m.g0.throttledNs) / 1e6 : null,
+    listen_drops_per_s: m.n0?.ListenDrops != null && m.n1?.ListenDrops != null ? (m.n1.ListenDrops - m.n0.ListenDrops) / m.dt : null,
   };
 }
 
@@ -388,6 +398,7 @@ function makeRow(env: PointEnv, r: PointRun, clients: ClientResult[], windows: W
     distinct_files: cache?.distinct_files ?? null, distinct_bytes: cache?.distinct_bytes ?? null,
     page_cache_prepared_kb: env.preparedPageCacheBytes == null ? null : env.preparedPageCacheBytes / 1024,
     reply_rate_h1: halves ? paperUnits(halves[0], env.k) : null, reply_rate_h2: halves ? paperUnits(halves[1], env.k) : null,
+    listen_drops_per_s: extra?.listen_drops_per_s ?? null,
     client_cpu_pct: clients.length ? v.clientCpuPct : null, start_lateness_ms: clients.length ? v.latenessMs : null,
     cpu_nr_periods: extra?.cpu_nr_periods ?? null, cpu_nr_throttled: extra?.cpu_nr_throttled ?? null,
     cpu_throttled_ms: extra?.cpu_throttled_ms ?? null,

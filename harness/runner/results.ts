@@ -13,7 +13,7 @@ export const POINT_COLUMNS = [
   "fd_unavail", "other_errors", "timeout_pct", "max_file_timeout_pct", "iowait_pct", "server_cpu_pct",
   "ctx_switches_per_s", "user_ctx_switches_per_s", "page_cache_kb", "disk_reads", "disk_read_bytes", "disk_util_pct", "event_calls_per_s", "mean_interest_set",
   "disk_seeks", "misses_per_request", "misses_per_request_h1", "misses_per_request_h2", "distinct_files", "distinct_bytes",
-  "page_cache_prepared_kb", "reply_rate_h1", "reply_rate_h2",
+  "page_cache_prepared_kb", "reply_rate_h1", "reply_rate_h2", "listen_drops_per_s",
   "client_cpu_pct", "start_lateness_ms", "cpu_nr_periods", "cpu_nr_throttled", "cpu_throttled_ms", "verdict", "verdict_reason",
 ] as const;
 /** A points.csv row; `trial` is the run loop's to set (the executor measures a point, the run knows its trial). */

@@ -61,14 +61,7 @@ export function runOrder(points: PointSpec[], seed: number, recorded: string[] =
   const rest = points.filter((p) => !known.has(p.id));
   const rng = new Rng(seed >>> 0, recorded.length);
   const trials = [...new Set(rest.map((p) => p.trial ?? 1))].sort((a, b) => a - b);
-  return [...kept, ...trials.flatMap((t) => {
-    const trial = rest.filter((p) => (p.trial ?? 1) === t);
-    for (let i = trial.length - 1; i > 0; i--) {
-      const j = Math.floor(rng.next() * (i + 1));
-      [trial[i], trial[j]] = [trial[j], trial[i]];
-    }
-    return trial;
-  })];
+  return [...kept, ...trials.flatMap((t) => rng.shuffled(rest.filter((p) => (p.trial ?? 1) === t)))];
 }
 
 interface CorrectnessResult { verdict: string; reason: string; point: string }

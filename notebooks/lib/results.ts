@@ -16,10 +16,10 @@ export const POINT_COLUMNS = [
 /** Columns read as numbers when present and NaN in results folders written before the runner had them: the disk
  *  regime a point ran in (its disk's reads, page-cache misses per request over the window and each half of it, the
  *  distinct files and bytes its requests reached, the page cache it started with) and its reply rate in each half of
- *  the window (whether the point was steady). */
+ *  the window (whether the point was steady) and the connections its listen queue dropped per second. */
 export const OPTIONAL_COLUMNS = [
   "disk_reads", "disk_read_bytes", "disk_util_pct", "disk_seeks", "misses_per_request", "misses_per_request_h1",
-  "misses_per_request_h2", "distinct_files", "distinct_bytes", "page_cache_prepared_kb", "reply_rate_h1", "reply_rate_h2",
+  "misses_per_request_h2", "distinct_files", "distinct_bytes", "page_cache_prepared_kb", "reply_rate_h1", "reply_rate_h2", "listen_drops_per_s",
 ] as const;
 
 const TEXT_COLUMNS = ["run_id", "figure", "series", "server", "variant", "verdict", "verdict_reason"] as const;

@@ -129,6 +129,8 @@ test("the runner's calibration record reads as one sentence in captions", () => 
   assert.match(text, /quota 0\.181 of a core/);
   assert.match(text, /target 6073\/s on the testbed; converged, 2 probes, 2026-11-26/);
   assert.match(describeCalibration({ quota: 0.2, target_replies_testbed: 1, converged: false }), /NOT converged/);
+  const fitted = describeCalibration({ quota: 0.35123, target_replies_testbed: 6073.2, converged: true, quota_ci95: [0.3441, 0.3587] });
+  assert.match(fitted, /quota 0\.351 of a core \(95% interval 0\.344–0\.359, a line fitted through the probes\)/);
 });
 
 test.run();

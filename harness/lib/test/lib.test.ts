@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { windowStats, percentile, halfRates } from "../window.ts";
-import { parseVmstat, vmstatInterval, coreTimes, treeCounters, statFields, kernelWaits } from "../../../lib/procfs.ts";
+import { parseVmstat, vmstatInterval, coreTimes, treeCounters, statFields, kernelWaits, tcpExtCounters } from "../../../lib/procfs.ts";
 import { start, stop, type Proc } from "../proc.ts";
 
 const CSV = `start_ms,session,uri,size_class,status,bytes,connect_ms,response_ms,transfer_ms,outcome
@@ -44,6 +44,12 @@ test("halfRates: replies per second in each half of the window, summed over gene
   assert.equal(halfRates([[1, 2, 3, 4], [1, 1, 1, 1]], 0, 4), [2.5, 4.5]);
   // an odd window: the first half is the shorter; seconds before the window (warm-up) are left out
   assert.equal(halfRates([[9, 2, 3, 4]], 1, 4), [2, 3.5]);
+});
+
+test("tcpExtCounters: the TcpExt header line's names with the next line's values", () => {
+  const text = "TcpExt: SyncookiesSent ListenOverflows ListenDrops\nTcpExt: 0 151062 151063\nIpExt: InNoRoutes\nIpExt: 4\n";
+  assert.equal(tcpExtCounters(text), { SyncookiesSent: 0, ListenOverflows: 151062, ListenDrops: 151063 });
+  assert.equal(tcpExtCounters("IpExt: InNoRoutes\nIpExt: 4\n"), {});
 });
 
 test("percentile is nearest-rank", () => {

@@ -1,7 +1,8 @@
 // Tests the calibration searches and the tuning matrices with simulated measurements.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { searchQuota, searchK, REFERENCE, QUOTA_TOLERANCE } from "../calibrate.ts";
+import { searchQuota, searchK, fitQuota, REFERENCE, QUOTA_TOLERANCE, REFINE_OFFSETS, type Probe } from "../calibrate.ts";
+import { Rng } from "../../workload/random.ts";
 import { coarseMatrix, fineMatrix, getFamily, best, score } from "../tune.ts";
 
 test("quota search converges within 3% on a saturating server model", async () => {
@@ -33,6 +34,51 @@ test("a server bistable at its knee: the quota is settled once probes on both si
   assert.ok(r.probes.length <= 10, `${r.probes.length} probes`);
   const smooth = await searchQuota(async (q) => Math.min(7200, 20000 * q), target);
   assert.not.ok(smooth.bracketed, "a proportional server converges on the replies, not on a bracket");
+});
+
+/** Probes of `measure` at the refinement's offsets around `q0`. */
+const refineProbes = (q0: number, measure: (q: number) => number, target: number): Probe[] =>
+  REFINE_OFFSETS.map((d) => { const quota = q0 * (1 + d), replies = measure(quota); return { quota, replies, error: (replies - target) / target }; });
+
+test("quota fit: a straight line through noise-free probes meets the target exactly", () => {
+  const rng = new Rng(1);
+  const f = fitQuota(refineProbes(0.3, (q) => 20000 * q, 6000), 0.3, 6000, () => rng.next());
+  assert.ok(f.ok);
+  assert.ok(Math.abs(f.quota - 0.3) < 1e-9, String(f.quota));
+  assert.ok(f.ci95 && f.ci95[0] <= 0.3 && f.ci95[1] >= 0.3);
+});
+
+test("quota fit on a server that is bistable at its knee: steady where the bracket wanders", async () => {
+  // Each probe lands in the high regime (6,500 at 0.35) with a probability rising over a few % of quota, else in the
+  // low one (4,300): the expected reply rate crosses 6,000 at the quota q* found below; a single probe is a coin toss.
+  const high = (q: number) => 1 / (1 + Math.exp(-(q - 0.35) / 0.006));
+  const expected = (q: number) => (q / 0.35) * (4300 + high(q) * 2200);
+  let qStar = 0.3;
+  while (expected(qStar) < 6000) qStar += 1e-5;
+  const fits: number[] = [], brackets: number[] = [];
+  let covered = 0;
+  for (let seed = 1; seed <= 60; seed++) {
+    const rng = new Rng(seed);
+    const measure = (q: number) => (q / 0.35) * (rng.next() < high(q) ? 6500 : 4300);
+    const searched = await searchQuota(async (q) => measure(q), 6000, { lo: 0.2 });
+    brackets.push(searched.quota);
+    const f = fitQuota([...searched.probes, ...refineProbes(searched.quota, measure, 6000)], searched.quota, 6000, () => rng.next());
+    if (f.ok) fits.push(f.quota);
+    if (f.ci95 && f.ci95[0] <= qStar && qStar <= f.ci95[1]) covered++;
+  }
+  const rel = (xs: number[]) => (Math.max(...xs) - Math.min(...xs)) / qStar;
+  const err = (xs: number[]) => xs.reduce((a, x) => a + Math.abs(x / qStar - 1), 0) / xs.length;
+  assert.ok(fits.length >= 57, `${fits.length} of 60 fits succeeded`);
+  assert.ok(err(fits) < err(brackets), `mean error: fit ${err(fits).toFixed(4)}, bracket ${err(brackets).toFixed(4)}`);
+  assert.ok(err(fits) < 0.02, `mean error of the fit ${err(fits).toFixed(4)}`);
+  assert.ok(covered >= 45, `the 95% interval covered q* in ${covered} of 60`);
+  assert.ok(rel(fits) < rel(brackets), `spread: fit ${rel(fits).toFixed(3)}, bracket ${rel(brackets).toFixed(3)}`);
+});
+
+test("quota fit fails on a flat reply rate (no slope to place the target)", () => {
+  const rng = new Rng(2);
+  const f = fitQuota(refineProbes(0.3, () => 5000 + 100 * rng.next(), 6000).map((p, i) => ({ ...p, replies: 5000 - i })), 0.3, 6000, () => rng.next());
+  assert.not.ok(f.ok);
 });
 
 test("quota search reports failure when even a whole core cannot reach the target", async () => {
