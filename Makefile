@@ -68,6 +68,7 @@ replicate: build
 
 figures: setup
 	@$(TSX) notebooks/run-notebooks.ts --results $(RESULTS) --out $(FIGURES)
+	@echo "figures: open $(FIGURES)/index.html in a browser for the report (figures, Table 1, claims, fidelity)"
 
 clean:
 	@$(MAKE) -s -C servers clean

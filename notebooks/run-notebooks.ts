@@ -1,4 +1,5 @@
-// Executes every notebook headless with the tslab kernel against one results folder, writing the paper's figures.
+// Executes every notebook headless with the tslab kernel against one results folder, writing the paper's figures and
+// the report that shows them (index.html).
 // Usage: node --import tsx notebooks/run-notebooks.ts --results DIR [--out paper-figures] [--jobs N] [--only figure-7,claims]
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -7,7 +8,8 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { describeNoise, runNoise } from "./lib/claims.ts";
-import { readResults } from "./lib/results.ts";
+import { writeReport } from "./lib/report.ts";
+import { readResults, type Results } from "./lib/results.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..");
@@ -75,12 +77,17 @@ await Promise.all(
   }),
 );
 rmSync(scratch, { recursive: true, force: true });
+// A folder the notebooks could not read has no report and no noise to state: the failing notebook has reported why.
+let results: Results | undefined;
+try {
+  results = readResults(resultsDir);
+} catch { /* reported above */ }
+// The report shows whatever figures the folder holds, marking those this run did not draw.
+if (results) console.log(`run-notebooks: report: ${writeReport(results, outDir, started)}`);
 // A notebook that failed leaves an earlier run's output in place: name such files so nobody takes them for this run's.
 const stale = existsSync(outDir) ? readdirSync(outDir).filter((f) => statSync(join(outDir, f)).mtimeMs < started) : [];
 if (stale.length) console.warn(`run-notebooks: not written by this run (older outputs): ${stale.join(", ")}`);
 console.log(`run-notebooks: ${notebooks.length - failed.length} of ${notebooks.length} succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-// the run's noise, as the claims report's noise gate states it (a folder the notebooks could not read has none to state)
-try {
-  console.log(`run-notebooks: noise: ${describeNoise(runNoise(readResults(resultsDir)))}`);
-} catch { /* the failing notebook has reported why */ }
+// the run's noise, as the claims report's noise gate states it
+if (results) console.log(`run-notebooks: noise: ${describeNoise(runNoise(results))}`);
 process.exit(failed.length ? 1 : 0);

@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: compilers and sanitizers, the HTTP parser and State Threads used by the servers,
-# the peer server and reference load generator, measurement tools, the testbed's tools, and Jupyter for notebooks.
+# the peer server and reference load generator, measurement tools, the testbed's tools, Jupyter for notebooks, and
+# chromium, in which the report's test renders the page headless as a reviewer's browser would.
 PACKAGES=(
   build-essential clang libclang-rt-14-dev python3
   libhttp-parser-dev libst-dev zlib1g-dev
@@ -12,6 +13,7 @@ PACKAGES=(
   linux-perf sysstat procps
   iproute2 cgroup-tools util-linux
   jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client jupyter-core librsvg2-bin
+  chromium
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

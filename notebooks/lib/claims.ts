@@ -1,4 +1,5 @@
 // The claims report: for each of the paper's claims C1–C18, our numbers beside the paper's and a verdict by rules.ts.
+import { fidelityMarkdown } from "./fidelity.js";
 import { captionLines } from "./figures.js";
 import { parseLabel } from "./labels.js";
 import { CLAIMS, FIGURE7_SERIES, TABLE1_CONFIGS, paperValue, table1Value } from "./paper.js";
@@ -443,7 +444,8 @@ export function noiseGate(noise: Noise, claims: ClaimResult[]): string[] {
 
 const cell = (s: string) => s.replace(/\|/g, "\\|");
 
-/** The claims report as Markdown: the noise gate, a summary table, each claim's parts with their rules, a closing note. */
+/** The claims report as Markdown: the noise gate, a summary table, each claim's parts with their rules, a closing note,
+ *  then the fidelity section (fidelity.ts). */
 export function claimsMarkdown(results: Results): string {
   const claims = evaluateClaims(results);
   const summary = claims.map((c) => `| ${c.id} | ${c.where} | ${cell(c.claim)} | ${cell(c.parts.map((p) => p.paper).join("; "))} | ${cell(c.parts.map((p) => p.summary ?? p.ours).join("; "))} | **${c.verdict}** |`);
@@ -474,5 +476,6 @@ export function claimsMarkdown(results: Results): string {
     `- Undecided: ${byVerdict(isUndecided)}`,
     `- Not measured: ${byVerdict((v) => v === "not measured")}`,
     "",
+    fidelityMarkdown(results),
   ].join("\n");
 }

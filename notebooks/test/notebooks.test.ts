@@ -1,4 +1,4 @@
-// Executes every notebook headless on the hand-made fixture into a temp folder and checks the files they write.
+// Executes every notebook headless on the hand-made fixture into a temp folder and checks the files they write and the report.
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +10,7 @@ import { FIXTURE } from "./helpers.ts";
 const runner = new URL("../run-notebooks.ts", import.meta.url).pathname;
 const run = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", runner, ...args], { encoding: "utf8", timeout: 240_000 });
 
-test("every notebook runs on the fixture and writes its figure or table", () => {
+test("every notebook runs on the fixture and writes its figure or table; the report shows them", () => {
   const out = mkdtempSync(join(tmpdir(), "paper-figures-"));
   try {
     const r = run(["--results", FIXTURE, "--out", out]);
@@ -27,6 +27,10 @@ test("every notebook runs on the fixture and writes its figure or table", () => 
     assert.match(readFileSync(join(out, "table-1.csv"), "utf8"), /^metric,section,column,label,ours,paper,difference,profile\n/);
     const claims = readFileSync(join(out, "claims.md"), "utf8");
     for (let c = 1; c <= 18; c++) assert.match(claims, new RegExp(`\\| C${c} \\|`));
+    assert.match(claims, /## Fidelity: the testbed beside the paper's operating points/);
+    assert.ok(r.stdout.includes(`run-notebooks: report: ${join(out, "index.html")}`), r.stdout);
+    const report = readFileSync(join(out, "index.html"), "utf8");
+    assert.is(report.match(/<figure id="figure-\d" [^>]*>\n<svg /g)?.length, 8, "the report shows the eight figures this run drew");
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
