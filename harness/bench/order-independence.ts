@@ -20,6 +20,7 @@ import { parseLabel } from "../runner/labels.ts";
 import { RunResults } from "../runner/results.ts";
 import { installInterrupt, pause } from "../runner/run.ts";
 import { REPO, openRunContext, requireCalibration, gitFacts } from "../runner/run-context.ts";
+import { machineIdentity } from "../lib/machine.ts";
 
 const { values: v } = parseArgs({ options: {
   warmup: { type: "string", default: String(PROFILES.standard.warmupS) }, duration: { type: "string", default: String(PROFILES.standard.durationS) },
@@ -67,8 +68,8 @@ try {
       await session.bed.setQuota(cal.quota);
       await session.bed.scaleDisk(cal.k);
       if (trial === 1) {
-        results.writeRun({ bench: "order-independence", ...(await gitFacts()), k: cal.k, quota: cal.quota, warmupS, durationS, idleS,
-          rate, trials, sequence: SEQUENCE, page_cache: session.cacheRule });
+        results.writeRun({ bench: "order-independence", ...(await gitFacts()), machine: machineIdentity(), k: cal.k, quota: cal.quota,
+          warmupS, durationS, idleS, rate, trials, sequence: SEQUENCE, page_cache: session.cacheRule });
       }
       const env = session.pointEnv(results.runId, cal.k);
       const exec = session.executor(env);
