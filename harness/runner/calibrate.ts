@@ -1,5 +1,6 @@
 // Calibration (docs/scale.md): the largest k the clients can drive, and the server CPU quota that makes the reference
 // configuration reply at Table 1's rate. The searches are pure; measuring is passed in.
+import type { Rng } from "../workload/random.ts";
 
 /** The reference: userver-nb-30K-4p offered 12,000 req/s replied at 10,122 replies/s (Table 1). */
 export const REFERENCE = { label: "userver-nb-30K-4p", offered: 12000, replies: 10122, tolerance: 0.03 };
@@ -65,13 +66,17 @@ export async function searchK(clientsKeepUp: (k: number) => Promise<boolean>, ca
   return { k: null, tried };
 }
 
-/** The refinement's probes: relative offsets from the search's quota, run in a seeded random order. Near its knee a
- *  server's reply rate is a random variable (a point past saturation can switch between two regimes at a random
- *  moment of its window), so one probe per quota cannot place the target: a line fitted through probes on both sides
- *  places it where the *expected* reply rate meets the target, with an interval from the probes' own scatter. */
-export const REFINE_OFFSETS = [-0.06, -0.03, 0, 0.03, 0.06];
-/** Probes of the search within this relative distance of its answer join the fit. */
-const FIT_RANGE = 0.1;
+/** The refinement's probes: relative offsets from the centre of a round, run in a seeded random order. Past its knee
+ *  a server's reply rate is a random variable (a saturated point can switch between two regimes at a random moment of
+ *  its window; one probe lands ±5–10% from another at the same quota), so one probe per quota cannot place the
+ *  target: a line fitted through probes on both sides places it where the *expected* reply rate meets the target,
+ *  with an interval from the probes' own scatter. ±12% makes the quota's own effect on the replies (proportional
+ *  below saturation) larger than that scatter. */
+export const REFINE_OFFSETS = [-0.12, -0.06, 0, 0.06, 0.12];
+/** Probes within this relative distance of a round's centre join its fit. */
+const FIT_RANGE = 0.15;
+/** A round whose line meets the target outside its probes moves the centre there, by at most this factor. */
+const MAX_RECENTRE = 1.25;
 const BOOTSTRAP = 2000;
 
 export interface QuotaFit {
@@ -90,8 +95,8 @@ function crossing(ps: Probe[], target: number): { a: number; b: number; q: numbe
   return { a, b, q: b > 0 ? (target - a) / b : NaN };
 }
 
-/** Fits the probes near `around` (the search's answer) and returns the quota at the target with its interval;
- *  `uniform` draws the bootstrap's resamples (pass a seeded generator: the interval is then reproducible). */
+/** Fits the probes near `around` and returns the quota at the target with its interval; `uniform` draws the
+ *  bootstrap's resamples (pass a seeded generator: the interval is then reproducible). */
 export function fitQuota(probes: Probe[], around: number, target: number, uniform: () => number): QuotaFit {
   const ps = probes.filter((p) => Math.abs(p.quota / around - 1) <= FIT_RANGE + 1e-9);
   const { a, b, q } = crossing(ps, target);
@@ -105,4 +110,31 @@ export function fitQuota(probes: Probe[], around: number, target: number, unifor
   const ci95: [number, number] | null = qs.length >= 0.95 * BOOTSTRAP
     ? [qs[Math.floor(0.025 * qs.length)], qs[Math.ceil(0.975 * qs.length) - 1]] : null;
   return { quota: q, ci95, intercept: a, slope: b, probes: ps, ok: Number.isFinite(q) && q >= lo && q <= hi };
+}
+
+/** The refinement after the search: rounds of probes at REFINE_OFFSETS around a centre (first the search's answer),
+ *  each in a random order drawn from `rng`, fitted with every earlier probe near the centre. A round whose line meets
+ *  the target within its probes ends it; otherwise the next round is centred where the line meets the target (or,
+ *  with no rising line, a step towards the target), by at most MAX_RECENTRE. `min` is the smallest quota allowed. */
+export async function refineQuota(measure: (quota: number) => Promise<number>, start: number, target: number,
+  o: { earlier?: Probe[]; rng: Rng; rounds?: number; min?: number; log?: (m: string) => void }):
+  Promise<{ fit: QuotaFit; probes: Probe[]; centres: number[] }> {
+  const probes: Probe[] = [...(o.earlier ?? [])], centres: number[] = [];
+  let centre = start, fit: QuotaFit | null = null;
+  for (let round = 0; round < (o.rounds ?? 2); round++) {
+    centres.push(centre);
+    for (const d of o.rng.shuffled(REFINE_OFFSETS)) {
+      const quota = Math.max(o.min ?? 0, centre * (1 + d));
+      const replies = await measure(quota);
+      probes.push({ quota, replies, error: (replies - target) / target });
+      o.log?.(`fit probe: quota ${quota.toFixed(4)} → ${replies.toFixed(0)} replies/s (${(100 * (replies - target) / target).toFixed(1)}% from ${target.toFixed(0)})`);
+    }
+    fit = fitQuota(probes, centre, target, () => o.rng.next());
+    if (fit.ok) break;
+    const near = fit.probes.reduce((s, p) => s + p.error, 0) / fit.probes.length; // > 0: replies above the target
+    const towards = Number.isFinite(fit.quota) ? fit.quota / centre : near > 0 ? 1 / MAX_RECENTRE : MAX_RECENTRE;
+    centre *= Math.min(MAX_RECENTRE, Math.max(1 / MAX_RECENTRE, towards));
+    o.log?.(`the line meets the target outside the probes: next round around quota ${centre.toFixed(4)}`);
+  }
+  return { fit: fit!, probes: probes.slice(o.earlier?.length ?? 0), centres };
 }

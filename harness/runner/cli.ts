@@ -9,7 +9,7 @@ import {
 import { RunResults } from "./results.ts";
 import { runPoints, runOrder, installInterrupt } from "./run.ts";
 import { describePoint } from "./point.ts";
-import { REFERENCE, QUOTA_TOLERANCE, REFINE_OFFSETS, searchQuota, searchK, fitQuota, K_CANDIDATES, type Probe } from "./calibrate.ts";
+import { REFERENCE, QUOTA_TOLERANCE, searchQuota, searchK, refineQuota, K_CANDIDATES } from "./calibrate.ts";
 import { getFamily, coarseMatrix, fineMatrix, best, score, FAMILIES } from "./tune.ts";
 import { parseLabel, connsPerFdTable } from "./labels.ts";
 import { openBed } from "./bed.ts";
@@ -287,26 +287,20 @@ async function cmdCalibrate(): Promise<number> {
     let n = 0;
     const probe = async (quota: number) => (await measureReference(s, kk, quota, REFERENCE.offered, results, `q${++n}`, ctl.signal)).replies;
     const q = await searchQuota(probe, target, { log, lo: s.bed.minQuota }); // the period's kernel minimum bounds the search
-    // Then the fit: probes around the search's answer, in a random order (recorded), and a line through them.
+    // Then the fit: rounds of probes around the search's answer, in a random order (its seed recorded), and a line.
     const reachable = q.probes[0].error >= -REFERENCE.tolerance; // a whole core reached the target
-    const orderSeed = Math.floor(Math.random() * 2 ** 32);
-    const rng = new Rng(orderSeed);
-    const offsets = reachable ? rng.shuffled(REFINE_OFFSETS) : [];
-    const refine: Probe[] = [];
-    for (const d of offsets) {
-      const quota = Math.max(s.bed.minQuota, q.quota * (1 + d));
-      const replies = await probe(quota);
-      refine.push({ quota, replies, error: (replies - target) / target });
-      log(`fit probe: quota ${quota.toFixed(4)} → ${replies.toFixed(0)} replies/s (${(100 * (replies - target) / target).toFixed(1)}% from ${target.toFixed(0)})`);
-    }
-    const fit = reachable ? fitQuota([...q.probes, ...refine], q.quota, target, () => rng.next()) : null;
+    const orderSeed = randomInt(2 ** 31);
+    const refined = reachable
+      ? await refineQuota(probe, q.quota, target, { earlier: q.probes, rng: new Rng(orderSeed), min: s.bed.minQuota, log })
+      : null;
+    const fit = refined?.fit ?? null;
     const converged = fit?.ok ?? false;
     const quota = fit?.ok ? fit.quota : q.quota;
     const cal = {
       quota, k: kk, converged, method: fit?.ok ? "fit" : "search", quota_ci95: fit?.ok ? fit.ci95 : null,
-      fit: fit && { intercept: fit.intercept, slope: fit.slope, probes: fit.probes, order_seed: orderSeed, offsets },
+      fit: fit && { intercept: fit.intercept, slope: fit.slope, probes: fit.probes, order_seed: orderSeed, centres: refined!.centres },
       search: { quota: q.quota, converged: q.converged, bracketed: !!q.bracketed },
-      target_replies_testbed: target, probes: [...q.probes, ...refine], k_search: kSearch,
+      target_replies_testbed: target, probes: [...q.probes, ...(refined?.probes ?? [])], k_search: kSearch,
       testbed: { kind: s.bed.kind, source: s.bed.cfg.source, config: s.bed.cfg }, machine: thisMachine(), report: await s.bed.report(), ...(await gitFacts()), page_cache: s.cacheRule,
       took_s: Math.round((Date.now() - started) / 1000), date: new Date().toISOString(), raw: results.dir,
     };
