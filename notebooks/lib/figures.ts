@@ -90,11 +90,12 @@ function describeDiskModel(model: unknown): string | undefined {
 
 /** The runner's calibration record in one sentence (its quota, target and outcome); other shapes field by field. */
 export function describeCalibration(cal: Record<string, unknown> | undefined): string {
-  const { quota, target_replies_testbed: target, converged, probes, date, quota_ci95: ci } = cal ?? {};
+  const { quota, target_replies_testbed: target, converged, probes, date, quota_ci95: ci, method } = cal ?? {};
   if (typeof quota !== "number" || typeof target !== "number") return describeFields(cal);
   const tries = Array.isArray(probes) ? `, ${probes.length} probes` : "";
   const when = typeof date === "string" ? `, ${date.slice(0, 10)}` : "";
-  const interval = Array.isArray(ci) && ci.length === 2 ? ` (95% interval ${ci.map((x) => +Number(x).toPrecision(3)).join("–")}, a line fitted through the probes)` : "";
+  const interval = Array.isArray(ci) && ci.length === 2 ? ` (95% interval ${ci.map((x) => +Number(x).toPrecision(3)).join("–")}, a line fitted through the probes)`
+    : method === "fit" ? " (a line fitted through the probes; its 95% interval is unbounded: the reference point pins the quota only loosely)" : "";
   return `server CPU quota ${+quota.toPrecision(3)} of a core${interval}, chosen so that userver-nb-30K-4p offered 12,000·k req/s ` +
     `replies at 10,122·k replies/s (target ${Math.round(target)}/s on the testbed; ${converged ? "converged" : "NOT converged"}${tries}${when})`;
 }

@@ -131,6 +131,8 @@ test("the runner's calibration record reads as one sentence in captions", () => 
   assert.match(describeCalibration({ quota: 0.2, target_replies_testbed: 1, converged: false }), /NOT converged/);
   const fitted = describeCalibration({ quota: 0.35123, target_replies_testbed: 6073.2, converged: true, quota_ci95: [0.3441, 0.3587] });
   assert.match(fitted, /quota 0\.351 of a core \(95% interval 0\.344–0\.359, a line fitted through the probes\)/);
+  assert.match(describeCalibration({ quota: 0.366, target_replies_testbed: 6073.2, converged: true, method: "fit", quota_ci95: null }),
+    /interval is unbounded/);
 });
 
 test.run();
