@@ -305,7 +305,8 @@ async function cmdCalibrate(): Promise<number> {
       took_s: Math.round((Date.now() - started) / 1000), date: new Date().toISOString(), raw: results.dir,
     };
     writeCalibration(so.resultsRoot, cal);
-    const ci = cal.quota_ci95 ? ` (95% interval ${cal.quota_ci95.map((x) => x.toFixed(4)).join("–")})` : "";
+    const ci = cal.quota_ci95 ? ` (95% interval ${cal.quota_ci95.map((x) => x.toFixed(4)).join("–")})`
+      : fit?.ok ? " (95% interval unbounded: the reference point pins the quota only loosely here)" : "";
     log(`${converged ? "calibrated" : "did NOT converge"}: quota ${quota.toFixed(4)} of a core${ci}, k = ${kk}, ` +
       `${fit?.ok ? `fitted through ${fit.probes.length} probes` : `search only${q.bracketed ? ` (bracketed within ${100 * QUOTA_TOLERANCE}%)` : ""}`}, ` +
       `${cal.took_s} s; written to ${calibrationPath(so.resultsRoot)}`);
