@@ -21,6 +21,7 @@ import { RunResults } from "../runner/results.ts";
 import { installInterrupt, pause } from "../runner/run.ts";
 import { REPO, openRunContext, requireCalibration, gitFacts } from "../runner/run-context.ts";
 import { machineIdentity } from "../lib/machine.ts";
+import { sumBySecond } from "../lib/window.ts";
 
 const { values: v } = parseArgs({ options: {
   warmup: { type: "string", default: String(PROFILES.standard.warmupS) }, duration: { type: "string", default: String(PROFILES.standard.durationS) },
@@ -45,9 +46,7 @@ for (const [label] of SEQUENCE) parseLabel(label, knownLabels()); // an unknown 
 /** Replies completed in each second of the run, summed over the point's load generators (raw/<point>/window.json). */
 function repliesPerSecond(windowJson: string): number[] {
   const gens = JSON.parse(readFileSync(windowJson, "utf8")) as Array<{ repliesPerSecond?: number[] }>;
-  const out: number[] = [];
-  for (const g of gens) (g.repliesPerSecond ?? []).forEach((n, i) => { out[i] = (out[i] ?? 0) + n; });
-  return out;
+  return sumBySecond(gens.map((g) => g.repliesPerSecond ?? []));
 }
 
 const resultsRoot = v.results ?? join(REPO, "results");

@@ -17,11 +17,18 @@ export interface WindowStats {
   repliesPerSecond: number[];     // replies completed in each second of the run, warm-up included: whether a point is steady
 }
 
+/** Several generators' per-second counts added second by second (a shorter series counts 0 past its end). */
+export function sumBySecond(perSecond: number[][]): number[] {
+  const out = new Array(Math.max(0, ...perSecond.map((g) => g.length))).fill(0);
+  for (const g of perSecond) g.forEach((n, i) => { out[i] += n; });
+  return out;
+}
+
 /** Replies per second in each half of the window [fromS, toS) of per-second counts (summed over generators):
  *  a point in steady state replies alike in both; one that changed regime mid-window does not. */
 export function halfRates(perSecond: number[][], fromS: number, toS: number): [number, number] {
-  const mid = fromS + Math.floor((toS - fromS) / 2);
-  const rate = (a: number, b: number) => perSecond.reduce((n, g) => n + g.slice(a, b).reduce((x, y) => x + y, 0), 0) / (b - a);
+  const all = sumBySecond(perSecond), mid = fromS + Math.floor((toS - fromS) / 2);
+  const rate = (a: number, b: number) => all.slice(a, b).reduce((x, y) => x + y, 0) / (b - a);
   return [rate(fromS, mid), rate(mid, toS)];
 }
 

@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { windowStats, percentile, halfRates } from "../window.ts";
+import { windowStats, percentile, halfRates, sumBySecond } from "../window.ts";
 import { parseVmstat, vmstatInterval, coreTimes, treeCounters, statFields, kernelWaits, tcpExtCounters } from "../../../lib/procfs.ts";
 import { start, stop, type Proc } from "../proc.ts";
 
@@ -44,6 +44,9 @@ test("halfRates: replies per second in each half of the window, summed over gene
   assert.equal(halfRates([[1, 2, 3, 4], [1, 1, 1, 1]], 0, 4), [2.5, 4.5]);
   // an odd window: the first half is the shorter; seconds before the window (warm-up) are left out
   assert.equal(halfRates([[9, 2, 3, 4]], 1, 4), [2, 3.5]);
+  // generators whose series end at different seconds
+  assert.equal(sumBySecond([[1, 2, 3], [4, 5]]), [5, 7, 3]);
+  assert.equal(sumBySecond([]), []);
 });
 
 test("tcpExtCounters: the TcpExt header line's names with the next line's values", () => {
