@@ -11,7 +11,7 @@ PACKAGES=(
   libhttp-parser-dev libst-dev zlib1g-dev
   nginx-light httperf
   linux-perf sysstat procps
-  iproute2 cgroup-tools util-linux
+  iproute2 ethtool cgroup-tools util-linux
   jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client jupyter-core librsvg2-bin
   chromium
 )

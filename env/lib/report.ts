@@ -79,7 +79,7 @@ async function testbedFacts(cfg: Config): Promise<Record<string, unknown>> {
       sysctls: await hostSysctls(cfg, c.name),
     };
   }
-  if (cfg.kind === "emulated") out.rps = await rpsMasks(cfg);
+  if (cfg.kind === "emulated") out.receive = await receivePaths(cfg);
   return out;
 }
 
@@ -91,15 +91,29 @@ async function hostSysctls(cfg: Config, host: string): Promise<Record<string, st
   return Object.fromEntries(lines.map((l) => l.split(" = ")).filter((kv) => kv.length === 2).map(([k, v]) => [k, v.replace(/\t/g, " ")]));
 }
 
-/** rps_cpus of every veth end, read inside its namespace. */
-async function rpsMasks(cfg: Config): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
+/** How every veth end receives (threaded NAPI, RPS mask, offloads), and the receive threads in each host's cgroups. */
+async function receivePaths(cfg: Config): Promise<{ ends: Record<string, Record<string, string | null>>; threads: Record<string, string[]> }> {
+  const ends: Record<string, Record<string, string | null>> = {};
+  const threads: Record<string, string[]> = {};
   for (const [k, c] of cfg.clients.entries()) {
     for (const [host, dev] of [["server", `${cfg.prefix}s${k + 1}`], [c.name, `${cfg.prefix}c${k + 1}`]]) {
-      out[dev] = (await run(["ip", "netns", "exec", namespaceOf(cfg, host), "cat", `/sys/class/net/${dev}/queues/rx-0/rps_cpus`])).trim();
+      const inNs = (argv: string[]) => run(["ip", "netns", "exec", namespaceOf(cfg, host), ...argv]);
+      const features = await inNs(["ethtool", "-k", dev]);
+      const feature = (name: string) => features.match(new RegExp(`^${name}: (\\w+)`, "m"))?.[1] ?? null;
+      ends[dev] = {
+        threaded: (await inNs(["cat", `/sys/class/net/${dev}/threaded`])).trim(),
+        rpsCpus: (await inNs(["cat", `/sys/class/net/${dev}/queues/rx-0/rps_cpus`])).trim(),
+        gro: feature("generic-receive-offload"), tso: feature("tcp-segmentation-offload"),
+      };
     }
   }
-  return out;
+  for (const h of hosts(cfg)) {
+    const cpuacct = hostCgroupDirs(cfg, h).cpuacct;
+    if (!cpuacct) continue;
+    const pids = readFileSync(join(cpuacct, "cgroup.procs"), "utf8").split("\n").filter(Boolean);
+    threads[h] = pids.map((p) => { try { return readFileSync(`/proc/${p}/comm`, "utf8").trim(); } catch { return ""; } }).filter((n) => n.startsWith("napi/"));
+  }
+  return { ends, threads };
 }
 
 // Kernel options that change what the emulation measures: timer tick, preemption, whether IRQ time is charged to tasks.

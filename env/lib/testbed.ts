@@ -15,7 +15,20 @@ export type { DiskStats } from "../../lib/latency-disk.ts";
 const SH_WRITE = 'printf "%s\\n" "$1" > "$2"';
 const SH_COPY_PARENT_CPUSET = 'for f in cpuset.cpus cpuset.mems; do cat "$1/../$f" > "$1/$f" || exit 1; done';
 const SH_COPY_PARENT_MEMS = 'cat "$1/../cpuset.mems" > "$1/cpuset.mems"';
-const SH_SET_RPS = 'for q in /sys/class/net/"$1"/queues/rx-*; do echo "$2" > "$q/rps_cpus" || exit 1; done';
+// Gives a veth end ($2, in namespace $1) a receive thread of its own (threaded NAPI; veth uses NAPI once GRO is on, and
+// hands TCP to it only from a sender without TSO) and no RPS to move that work elsewhere, then moves the thread into
+// the cgroups whose cgroup.procs files follow. The thread is the one that appeared: its name is cut to 15 characters.
+const SH_THREADED_RX = [
+  'ns=$1; dev=$2; shift 2',
+  'napi() { for c in /proc/[0-9]*/comm; do read -r n < "$c" 2>/dev/null && case $n in napi/*) p=${c#/proc/}; echo "${p%/comm}";; esac; done; }',
+  'old=" $(napi | tr "\\n" " ")"',
+  `ip netns exec "$ns" sh -c 'echo 1 > /sys/class/net/"$1"/threaded && for q in /sys/class/net/"$1"/queues/rx-*; do echo 0 > "$q/rps_cpus" || exit 1; done' sh "$dev" || exit 1`,
+  'n=0; for p in $(napi); do case "$old " in *" $p "*) ;; *) for f; do echo "$p" > "$f" || exit 1; done; n=$((n+1));; esac; done',
+  '[ $n -gt 0 ] || { echo "$dev: no receive thread appeared" >&2; exit 1; }',
+].join("; ");
+// Moves every kernel thread (no executable) in the given cgroup.procs files back to its hierarchy's root (argument
+// pairs: the root's cgroup.procs, the host's).
+const SH_RELEASE_KTHREADS = 'while [ $# -gt 1 ]; do for p in $(cat "$2" 2>/dev/null); do readlink "/proc/$p/exe" >/dev/null 2>&1 || echo "$p" > "$1" 2>/dev/null; done; shift 2; done; exit 0';
 const SH_MKDIR = 'for d; do [ -d "$d" ] || mkdir "$d" || exit 1; done';
 const SH_RMDIR = 'for d; do [ ! -d "$d" ] || rmdir "$d" || exit 1; done';
 const SH_RMDIR_IF_EMPTY = 'for d; do rmdir "$d" 2>/dev/null; done; exit 0'; // parents may still hold another instance
@@ -50,7 +63,7 @@ function hostCpus(cfg: Config, host: string): string | null {
   return host === "server" ? cfg.server.cpus : (cfg.clients.find((c) => c.name === host)?.cpus ?? null);
 }
 
-/** Hex CPU mask of a cpu list such as "0-1,3" (for rps_cpus). */
+/** Hex CPU mask of a cpu list such as "0-1,3". */
 export function cpuMask(list: string): string {
   let mask = 0n;
   for (const part of list.split(",")) {
@@ -59,6 +72,9 @@ export function cpuMask(list: string): string {
   }
   return mask.toString(16);
 }
+
+/** The controllers a host's receive threads join: where they run and who pays for their CPU time. */
+const NAPI_CONTROLLERS: Controller[] = ["cpuset", "cpu", "cpuacct"];
 
 function write(on: string | null, path: string, value: string | number, why: string): Action {
   return { on, argv: ["sh", "-c", SH_WRITE, "sh", String(value), path], why };
@@ -128,6 +144,7 @@ function diskPlan(device: string, iops: number | null, bps: number | null, blkio
 /** Commands that create the namespaces and links of the emulated testbed and tune them. */
 function networkPlan(cfg: Config): Action[] {
   const plan: Action[] = [];
+  const mounts = controllerMounts(cfg);
   const srv = namespaceOf(cfg, "server");
   for (const h of hosts(cfg)) {
     plan.push({ on: null, argv: ["ip", "netns", "add", namespaceOf(cfg, h)], why: `create host ${h}` });
@@ -143,9 +160,14 @@ function networkPlan(cfg: Config): Action[] {
     plan.push({ on: null, argv: ["ip", "-n", cns, "addr", "add", `${c.address}/24`, "dev", cv], why });
     plan.push({ on: null, argv: ["ip", "-n", srv, "link", "set", sv, "up"], why });
     plan.push({ on: null, argv: ["ip", "-n", cns, "link", "set", cv, "up"], why });
-    // RPS: a packet arriving at a host is processed on that host's own core, so each host pays for its receive path.
-    plan.push({ on: null, argv: ["ip", "netns", "exec", srv, "sh", "-c", SH_SET_RPS, "sh", sv, cpuMask(cfg.server.cpus)], why: `process link ${i}'s packets to the server on cpus ${cfg.server.cpus}` });
-    plan.push({ on: null, argv: ["ip", "netns", "exec", cns, "sh", "-c", SH_SET_RPS, "sh", cv, cpuMask(c.cpus ?? "0")], why: `process link ${i}'s packets to ${c.name} on cpus ${c.cpus}` });
+    // Each host pays for receiving its own packets, in its own cgroups: a softirq would run on whatever core sent the
+    // packet and be charged to nobody, outside the server's CPU quota (env/README.md has the numbers).
+    for (const [host, ns, dev] of [["server", srv, sv], [c.name, cns, cv]]) {
+      plan.push({ on: null, argv: ["ip", "netns", "exec", ns, "ethtool", "-K", dev, "tso", "off", "gro", "on"], why: `give ${dev} NAPI receive (GRO on, TSO off)` });
+      const dirs = hostCgroupDirs(cfg, host, mounts);
+      const procs = new Set(NAPI_CONTROLLERS.flatMap((k) => (dirs[k] ? [join(dirs[k]!, "cgroup.procs")] : [])));
+      plan.push({ on: null, argv: ["sh", "-c", SH_THREADED_RX, "sh", ns, dev, ...procs], why: `receive ${dev}'s packets in a kernel thread charged to ${host}'s CPU, without RPS` });
+    }
   });
   return plan;
 }
@@ -211,6 +233,11 @@ export function planDown(cfg: Config): Action[] {
     const dirs = present.hostDirs[h] ?? [];
     const ns = present.namespaces.includes(namespaceOf(cfg, h)) ? [`ns:${namespaceOf(cfg, h)}`] : [];
     if (!dirs.length && !ns.length) continue;
+    // Kernel threads cannot be ended; the receive threads go back to the root so that the cgroups can be removed.
+    if (cfg.kind === "emulated" && dirs.length) {
+      const pairs = dirs.flatMap((d) => [join(d.slice(0, -`/${cfg.cgroupParent}/${h}`.length), "cgroup.procs"), join(d, "cgroup.procs")]);
+      plan.push({ on, argv: ["sh", "-c", SH_RELEASE_KTHREADS, "sh", ...pairs], why: `return ${h}'s receive threads to the root cgroups` });
+    }
     plan.push({ on, argv: ["sh", "-c", SH_KILL, "sh", ...dirs.map((d) => join(d, "cgroup.procs")), ...ns], why: `end the processes left on ${h}` });
     if (ns.length) plan.push({ on, argv: ["ip", "netns", "del", namespaceOf(cfg, h)], why: `remove host ${h} (and its links)` });
     if (dirs.length) plan.push({ on, argv: ["sh", "-c", SH_RMDIR, "sh", ...dirs], why: `remove the cgroups of ${h}` });

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { down, evictFromPageCache, hostCommand, loadConfig, serverAddress, serverCgroupStats, setServerCpuQuota, setServerDiskThrottle, status, up, namespaceOf } from "../lib/testbed.ts";
+import { down, evictFromPageCache, hostCommand, loadConfig, serverAddress, serverCgroupStats, setServerCpuQuota, setServerDiskThrottle, status, up, namespaceOf, hosts } from "../lib/testbed.ts";
 import { hostCgroupDirs } from "../lib/cgroups.ts";
 import { run } from "../lib/exec.ts";
 import { leftovers, rejects, sleep, testHostsFile, REPO } from "./helpers.ts";
@@ -32,9 +32,11 @@ test.after(async () => {
   rmSync(dirname(hostsFile), { recursive: true, force: true });
 });
 
-/** Per-cpu count of RPS wake-ups (the 10th column of /proc/net/softnet_stat). */
-function rpsIpis(): number[] {
-  return readFileSync("/proc/net/softnet_stat", "utf8").trim().split("\n").map((l) => parseInt(l.split(" ")[9], 16));
+/** The receive (NAPI) threads in a host's cpuacct cgroup, and the CPU time they have run, ns. */
+function receiveThreads(host: string): { count: number; runNs: number } {
+  const pids = readFileSync(join(hostCgroupDirs(cfg, host).cpuacct!, "cgroup.procs"), "utf8").split("\n").filter(Boolean)
+    .filter((p) => readFileSync(`/proc/${p}/comm`, "utf8").startsWith("napi/"));
+  return { count: pids.length, runNs: pids.reduce((sum, p) => sum + Number(readFileSync(`/proc/${p}/schedstat`, "utf8").split(" ")[0]), 0) };
 }
 
 // A minimal HTTP client (Python is already a dependency of the notebooks): GET argv[1] into the file argv[2].
@@ -64,14 +66,17 @@ test("a file served in the server host reaches each client host over its own lin
   for (let t = 0; ; t++) { // wait until it listens
     try { await fetchOn("client1", url(1)); break; } catch (e) { if (t > 150) throw e; await sleep(100); }
   }
-  const rpsBefore = rpsIpis();
+  const before = hosts(cfg).map((h) => receiveThreads(h).runNs);
   for (let i = 1; i <= 4; i++) {
     const got = await fetchOn(`client${i}`, url(i));
     assert.ok(got.equals(body), `client${i} received the exact bytes`);
   }
-  // RPS steered packets across cores: each core was woken to process packets for the host it runs.
-  const rpsAfter = rpsIpis();
-  assert.ok(rpsAfter[0] > rpsBefore[0] && rpsAfter[1] > rpsBefore[1], `RPS IPIs per cpu ${rpsBefore} → ${rpsAfter}`);
+  // Each host received in its own threads, in its own cgroups: the server's four (one per link) run under its quota.
+  hosts(cfg).forEach((h, k) => {
+    const t = receiveThreads(h);
+    assert.is(t.count, h === "server" ? 4 : 1, `${h}'s receive threads`);
+    assert.ok(t.runNs > before[k], `${h}'s receive threads ran ${before[k]} → ${t.runNs} ns`);
+  });
   // The server saw each request come from the client's own address, i.e. over link i.
   for (let i = 1; i <= 4; i++) assert.match(serverLog, new RegExp(`^198\\.18\\.${i}\\.2 - .*GET /f\\.bin`, "m"));
   // And a client cannot reach the server through another client's link: link 2's address is not routed from client 1.
@@ -149,8 +154,10 @@ test("the report (CLI, --out) names CPU quota, memory limit, disk model, cores a
   assert.is(s.sysctls["net.ipv4.tcp_congestion_control"], "reno");
   assert.is(r.testbed.client1.sysctls["net.ipv4.ip_local_port_range"], "1024 65535");
   assert.is(s.rlimits["Max open files"].hard, readFileSync("/proc/self/limits", "utf8").match(/Max open files\s+\S+\s+(\S+)/)![1]);
-  assert.is(r.testbed.rps[`${cfg.prefix}s1`], "2");
-  assert.is(r.testbed.rps[`${cfg.prefix}c1`], "1");
+  const rx = r.testbed.receive.ends[`${cfg.prefix}s1`];
+  assert.equal([rx.threaded, rx.rpsCpus, rx.gro, rx.tso], ["1", "0", "on", "off"]);
+  assert.is(r.testbed.receive.threads.server.length, 4);
+  assert.is(r.testbed.receive.threads.client2.length, 1);
   assert.ok(r.machine.cpu.cores >= 2 && r.machine.memory.totalBytes > 0 && r.machine.kernelRelease);
 });
 

@@ -284,9 +284,10 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
 async function profilePoint(env: PointEnv, spec: PointSpec, perfData: string, rawDir: string, tids: Set<number> | null): Promise<ProfileCsvRow[]> {
   const out = await run(["perf", "script", "-i", perfData, "-F", PERF_SCRIPT_FIELDS], 300_000);
   const samples = parsePerfScript(out.stdout);
-  // vmstat runs in the server host too; its threads come and go, so it is known by name
-  const vmstatTids = new Set(samples.filter((s) => s.comm === "vmstat").map((s) => s.tid));
-  const red = reduce(samples, [spec.config.server], env.sourceIndex, tids ? (t) => tids.has(t) || vmstatTids.has(t) : undefined);
+  // Known by name: vmstat runs in the server host too, and its threads come and go; the server host's receive threads
+  // (napi/…, the testbed's NIC interrupt work) are the only ones on its core, the clients' being on theirs.
+  const namedTids = new Set(samples.filter((s) => s.comm === "vmstat" || s.comm.startsWith("napi/")).map((s) => s.tid));
+  const red = reduce(samples, [spec.config.server], env.sourceIndex, tids ? (t) => tids.has(t) || namedTids.has(t) : undefined);
   const unmatched = red.unmatchedKernel.slice(0, 40);
   writeFileSync(join(rawDir, "profile.json"), JSON.stringify({ samples: red.samples, idleSamples: red.idleSamples,
     foreignSamples: red.foreignSamples, sinkSamples: red.sinkSamples, unattributedPct: red.unattributedPct, reliable: red.reliable,
