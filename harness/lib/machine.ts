@@ -45,3 +45,11 @@ export function machineIdentity(): MachineIdentity {
   return parseMachine(read("/proc/cpuinfo") ?? "", dmesg, read("/sys/hypervisor/type"),
     read("/sys/devices/system/clocksource/clocksource0/current_clocksource"), release());
 }
+
+/** The fields in which two machines differ as far as a measurement is concerned (CPU, guest kind, kernel); empty when
+ *  a run begun on one may go on on the other. */
+export function machineDifferences(was: Partial<MachineIdentity>, now: MachineIdentity): string[] {
+  const keys = ["cpuModel", "cpus", "hypervisor", "paravirt", "kernel"] as const;
+  return keys.filter((k) => JSON.stringify(was[k] ?? null) !== JSON.stringify(now[k] ?? null))
+    .map((k) => `${k} ${JSON.stringify(was[k] ?? null)} → ${JSON.stringify(now[k])}`);
+}

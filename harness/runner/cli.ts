@@ -16,7 +16,7 @@ import { openBed } from "./bed.ts";
 import { readFileSync } from "node:fs";
 import { MAX_K } from "./scale.ts";
 import { Rng } from "../workload/random.ts";
-import { machineIdentity } from "../lib/machine.ts";
+import { machineDifferences, machineIdentity, type MachineIdentity } from "../lib/machine.ts";
 import { PERF_RECORD_ARGS } from "../profiler/reduce.ts";
 import {
   REPO, openRunContext, requireCalibration, calibrationMismatch, thisMachine, readCalibration, writeCalibration, gitFacts, chooseK, calibrationPath,
@@ -136,7 +136,14 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
     session = await openRunContext(so);
     const cal = requireCalibration(session.bed, so.resultsRoot, !!v.uncalibrated);
     const k = previous?.k !== undefined ? Number(previous.k) : chooseK(numberOpt("k"), cal);
-    const quota = numberOpt("quota") ?? cal?.quota;
+    // A resumed run's points must stay comparable with its first ones: the same kind of machine, the run's own quota.
+    if (o.resume && previous?.machine) {
+      const diff = machineDifferences(previous.machine as Partial<MachineIdentity>, machineIdentity());
+      if (diff.length) throw new Error(`run ${id} was measured on another kind of machine (${diff.join("; ")}): its points and this machine's would not be comparable; start a new run here`);
+    }
+    const runQuota = (previous?.testbed as { quota?: number } | undefined)?.quota;
+    const quota = numberOpt("quota") ?? (o.resume && typeof runQuota === "number" ? runQuota : cal?.quota);
+    if (o.resume && quota !== cal?.quota) log(`quota ${quota} of a core: the run's own (this testbed's calibration says ${cal?.quota ?? "nothing"})`);
     if (quota !== undefined) await session.bed.setQuota(quota);
     const warnings = session.bed.kind === "ssh" ? [] : fdCappedWarnings(points, k); // an ssh server has its own limit
     for (const w of warnings) log(`warning: ${w}`);
@@ -144,7 +151,7 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
     const git = await gitFacts();
     // A resumed run's points may come from several commits: each start or resume is recorded with the points before it.
     const done = results.donePoints();
-    const segment = { started: new Date().toISOString(), ...git, points_before: done.size };
+    const segment = { started: new Date().toISOString(), ...git, points_before: done.size, quota: session.bed.quota, machine: machineIdentity() };
     // the order is drawn once and recorded: a resume runs the recorded order on (and draws only for points added since)
     const orderSeed = previous?.order_seed !== undefined ? Number(previous.order_seed) : (numberOpt("order-seed") ?? randomInt(2 ** 31));
     const ordered = runOrder(points, orderSeed, previous?.order as string[] | undefined);

@@ -1,7 +1,7 @@
 // Tests reading the machine's identity from the kernel's texts (a paravirtualised guest, a bare machine, dmesg unreadable).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { parseMachine, machineIdentity } from "../machine.ts";
+import { machineDifferences, machineIdentity, parseMachine } from "../machine.ts";
 
 const CPUINFO = "processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu tsc x2apic hypervisor\n\nprocessor\t: 1\nmodel name\t: AMD EPYC\nflags\t\t: fpu tsc x2apic hypervisor\n";
 const DMESG = "[    0.000000] Hypervisor detected: PVM\n[    0.000022] pvm-pv: running under PVM (pv-lite)\n[    0.064981] Booting paravirtualized kernel on PVM\n";
@@ -20,6 +20,14 @@ test("bare hardware, and a guest whose dmesg cannot be read", () => {
   assert.is(bare.paravirt, "bare hardware");
   const hidden = parseMachine(CPUINFO, null, "xen", null, "6.1");
   assert.equal([hidden.hypervisorFlag, hidden.hypervisor, hidden.paravirt, hidden.dmesgReadable], [true, "xen", null, false]);
+});
+
+test("a run may go on only on the same kind of machine: CPU, guest kind and kernel; the clock source may differ", () => {
+  const amd = parseMachine(CPUINFO, "[    0.00] Hypervisor detected: PVM\n", null, "kvm-clock", "6.18.44");
+  assert.equal(machineDifferences(amd, { ...amd, clocksource: "tsc", paravirtNotes: [] }), []);
+  const intel = { ...amd, cpuModel: "Intel(R) Xeon(R) Platinum 8481C CPU @ 2.70GHz", hypervisor: "KVM" };
+  assert.equal(machineDifferences(amd, intel), [`cpuModel "AMD EPYC" → "${intel.cpuModel}"`, `hypervisor "PVM" → "KVM"`]);
+  assert.equal(machineDifferences({ cpuModel: "AMD EPYC" }, amd).map((d) => d.split(" ")[0]), ["cpus", "hypervisor", "kernel"], "a record without the other fields differs in each one that is known now");
 });
 
 test("this machine has a CPU model, a processor count and a kernel release", () => {
