@@ -137,13 +137,15 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
     const cal = requireCalibration(session.bed, so.resultsRoot, !!v.uncalibrated);
     const k = previous?.k !== undefined ? Number(previous.k) : chooseK(numberOpt("k"), cal);
     // A resumed run's points must stay comparable with its first ones: the same kind of machine, the run's own quota.
+    const machine = machineIdentity();
     if (o.resume && previous?.machine) {
-      const diff = machineDifferences(previous.machine as Partial<MachineIdentity>, machineIdentity());
+      const diff = machineDifferences(previous.machine as Partial<MachineIdentity>, machine);
       if (diff.length) throw new Error(`run ${id} was measured on another kind of machine (${diff.join("; ")}): its points and this machine's would not be comparable; start a new run here`);
     }
     const runQuota = (previous?.testbed as { quota?: number } | undefined)?.quota;
-    const quota = numberOpt("quota") ?? (o.resume && typeof runQuota === "number" ? runQuota : cal?.quota);
-    if (o.resume && quota !== cal?.quota) log(`quota ${quota} of a core: the run's own (this testbed's calibration says ${cal?.quota ?? "nothing"})`);
+    const keepRunQuota = numberOpt("quota") === undefined && o.resume && typeof runQuota === "number";
+    const quota = keepRunQuota ? runQuota : (numberOpt("quota") ?? cal?.quota);
+    if (keepRunQuota && quota !== cal?.quota) log(`quota ${quota} of a core: the run's own (this testbed's calibration says ${cal?.quota ?? "nothing"})`);
     if (quota !== undefined) await session.bed.setQuota(quota);
     const warnings = session.bed.kind === "ssh" ? [] : fdCappedWarnings(points, k); // an ssh server has its own limit
     for (const w of warnings) log(`warning: ${w}`);
@@ -151,7 +153,7 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
     const git = await gitFacts();
     // A resumed run's points may come from several commits: each start or resume is recorded with the points before it.
     const done = results.donePoints();
-    const segment = { started: new Date().toISOString(), ...git, points_before: done.size, quota: session.bed.quota, machine: machineIdentity() };
+    const segment = { started: new Date().toISOString(), ...git, points_before: done.size, quota: session.bed.quota, machine };
     // the order is drawn once and recorded: a resume runs the recorded order on (and draws only for points added since)
     const orderSeed = previous?.order_seed !== undefined ? Number(previous.order_seed) : (numberOpt("order-seed") ?? randomInt(2 ** 31));
     const ordered = runOrder(points, orderSeed, previous?.order as string[] | undefined);
@@ -162,7 +164,7 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
       testbed: { kind: session.bed.kind, source: session.bed.cfg.source, quota: session.bed.quota, disk_scaled: disk,
         report: await session.bed.report() },
       host: { hostname: hostname(), cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_bytes: totalmem(), node: process.version },
-      machine: { ...machineIdentity(), perfRecord: ["perf", "record", ...PERF_RECORD_ARGS].join(" ") },
+      machine: { ...machine, perfRecord: ["perf", "record", ...PERF_RECORD_ARGS].join(" ") },
       workload: { root: session.workload.root, dirs: so.dirs, seed: so.seed, generators: session.workload.generators,
         loadgens_per_client: so.loadgensPerClient, ...session.workload.describe },
       page_cache: session.cacheRule,
