@@ -31,16 +31,19 @@ export function statFields(raw: string): string[] {
   return raw.slice(raw.lastIndexOf(")") + 2).split(" ");
 }
 
-/** What the threads of a process wait on in the kernel ("D request_wait_answer ×13"), for an error message. */
+/** What the threads of a process and its descendants wait on in the kernel ("D request_wait_answer ×13"), for an
+ *  error message. */
 export function kernelWaits(pid: number): string {
   const seen = new Map<string, number>();
-  try {
-    for (const t of readdirSync(`/proc/${pid}/task`)) {
-      const state = statFields(readFileSync(`/proc/${pid}/task/${t}/stat`, "utf8"))[0];
-      const key = `${state} ${readFileSync(`/proc/${pid}/task/${t}/wchan`, "utf8") || "-"}`;
-      seen.set(key, (seen.get(key) ?? 0) + 1);
-    }
-  } catch { /* gone meanwhile */ }
+  for (const p of processTree(pid)) {
+    try {
+      for (const t of readdirSync(`/proc/${p}/task`)) {
+        const state = statFields(readFileSync(`/proc/${p}/task/${t}/stat`, "utf8"))[0];
+        const key = `${state} ${readFileSync(`/proc/${p}/task/${t}/wchan`, "utf8") || "-"}`;
+        seen.set(key, (seen.get(key) ?? 0) + 1);
+      }
+    } catch { /* gone meanwhile */ }
+  }
   return [...seen].map(([k, n]) => `${k} ×${n}`).join(", ") || "unknown";
 }
 

@@ -74,17 +74,19 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
 
 /** SIGTERM, then SIGKILL after graceMs; resolves with how it ended and whether it needed the SIGKILL. A process
  *  still there killWaitMs after SIGKILL is stuck in the kernel (a thread in uninterruptible sleep): that throws,
- *  rather than hang the run, naming what its threads wait on. */
-export async function stop(p: Proc, graceMs = 5000, killWaitMs = 60_000): Promise<{ status: number | string; killed: boolean }> {
+ *  rather than hang the run, naming what its threads wait on. After a SIGKILL, `waits` says what the process and its
+ *  descendants waited on when the grace ran out. */
+export async function stop(p: Proc, graceMs = 5000, killWaitMs = 60_000): Promise<{ status: number | string; killed: boolean; waits?: string }> {
   if (p.exitStatus !== null) return { status: p.exitStatus, killed: false };
   signal(p, "SIGTERM");
   if ((await within(p.exited, graceMs)) !== "timeout") return { status: p.exitStatus!, killed: false };
+  const waits = kernelWaits(p.pid); // what held it, seen before the kill ends it
   signal(p, "SIGKILL");
   const status = await within(p.exited, killWaitMs);
   if (status === "timeout") {
     throw new Error(`${p.name} (pid ${p.pid}) did not exit ${killWaitMs / 1000} s after SIGKILL; its threads wait in the kernel: ${kernelWaits(p.pid)}`);
   }
-  return { status, killed: true };
+  return { status, killed: true, waits };
 }
 
 /** Ends every process still running (Ctrl-C, error paths). */

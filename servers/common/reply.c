@@ -1,6 +1,8 @@
 /* One HTTP reply from request to last byte: chooses the reply, then sends header (sendmsg) and body (sendfile). */
 #include "reply.h"
 
+#include "cli.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/sendfile.h>
@@ -56,11 +58,23 @@ static int header_iov(const struct reply *r, struct iovec *iov)
     return n;
 }
 
+/* Once the server is stopping, a reply still in progress is abandoned at its next write: on a blocking socket
+ * the write after a signal-shortened one would otherwise wait up to SO_SNDTIMEO for a client that may never read. */
+static int stopping(void)
+{
+    if (!cli_stop)
+        return 0;
+    errno = ECANCELED;
+    return 1;
+}
+
 enum reply_progress reply_send(struct reply *r, int sock, struct stats *st)
 {
     struct iovec iov[2];
     int n;
     while ((n = header_iov(r, iov)) > 0) {
+        if (stopping())
+            return REPLY_FAILED;
         /* MSG_MORE holds a short header back so that it leaves in one segment with the body's start. */
         struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)n};
         int flags = MSG_NOSIGNAL | (r->body_off < r->body_end ? MSG_MORE : 0);
@@ -73,6 +87,8 @@ enum reply_progress reply_send(struct reply *r, int sock, struct stats *st)
         st->bytes += (uint64_t)w;
     }
     while (r->body_off < r->body_end) {
+        if (stopping())
+            return REPLY_FAILED;
         ssize_t w = sendfile(sock, r->file.fd, &r->body_off, (size_t)(r->body_end - r->body_off));
         if (w < 0 && errno == EINTR)
             continue;

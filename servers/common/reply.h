@@ -34,7 +34,7 @@ void reply_prepare(struct reply *r, struct cache *c, const struct http_request *
 
 /* Writes what the socket takes: on a non-blocking socket REPLY_AGAIN means "wait until writable, call again";
  * on a blocking one it returns only when done or failed. REPLY_FAILED leaves errno set (EPIPE, ECONNRESET…).
- * Counts bytes, and the reply once done, in *st. */
+ * Once cli_stop is set it sends nothing more and fails with ECANCELED. Counts bytes, and the reply once done, in *st. */
 enum reply_progress reply_send(struct reply *r, int sock, struct stats *st);
 
 /* The close-after-reply policy of every server, for a reply sent in full (REPLY_DONE): returns 1 if the connection

@@ -1,18 +1,24 @@
-/* Unit tests of the common core (cache and its ops, HTTP parser, path checks, JSON lines), run under ASan+UBSan by
- * common.test.ts. */
+/* Unit tests of the common core (cache and its ops, HTTP parser, path checks, JSON lines, a reply cut short by
+ * the stop), run under ASan+UBSan by common.test.ts. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "cache.h"
+#include "cli.h"
 #include "http.h"
 #include "json.h"
 #include "path.h"
+#include "reply.h"
+#include "stats.h"
 
 static int failures;
 
@@ -265,6 +271,41 @@ static void test_json(void)
     json_free(&j);
 }
 
+static void stop_now(int sig)
+{
+    (void)sig;
+    cli_stop = 1;
+}
+
+/* A blocking send to a client that never reads: the stop signal ends it at once, not after SO_SNDTIMEO. */
+static void test_reply_stop(void)
+{
+    make_file("big", 4 << 20);
+    char path[256];
+    snprintf(path, sizeof path, "%s/big", root);
+    int sv[2], file = open(path, O_RDONLY);
+    CHECK(file >= 0 && socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    struct timeval ten = {.tv_sec = 10};
+    CHECK(setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &ten, sizeof ten) == 0);
+    struct sigaction sa = {.sa_handler = stop_now}; /* no SA_RESTART, as cli_install_signals */
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval in_200ms = {.it_value = {.tv_usec = 200000}};
+    setitimer(ITIMER_REAL, &in_200ms, NULL);
+    struct reply r = {.file = {.fd = file}, .body_end = 4 << 20};
+    struct stats st = {0};
+    double t0 = stats_now();
+    enum reply_progress p = reply_send(&r, sv[0], &st);
+    int err = errno;
+    CHECK(p == REPLY_FAILED && err == ECANCELED);
+    CHECK(stats_now() - t0 < 2.0);
+    CHECK(r.body_off > 0 && r.body_off < (4 << 20)); /* some sent before the stop, not all */
+    cli_stop = 0;
+    close(sv[0]);
+    close(sv[1]);
+    close(file);
+    unlink(path);
+}
+
 int main(void)
 {
     if (!mkdtemp(root)) {
@@ -283,6 +324,7 @@ int main(void)
     test_json();
     test_parser();
     test_path();
+    test_reply_stop();
     close(rootfd);
     const char *names[] = {"a", "b", "c.html"};
     for (int i = 0; i < 3; i++) {
