@@ -94,7 +94,11 @@ test("stop: SIGTERM, then SIGKILL; a process that outlives SIGKILL is an error, 
   assert.equal(await stop(polite, 2000), { status: "SIGTERM", killed: false });
   const stubborn = start("stubborn", ["sh", "-c", 'trap "" TERM; echo ready; sleep 30 & wait']);
   await new Promise<void>((r) => stubborn.onLine(() => r()));
-  assert.equal(await stop(stubborn, 200), { status: "SIGKILL", killed: true });
+  const killed = await stop(stubborn, 200);
+  assert.equal([killed.status, killed.killed], ["SIGKILL", true]);
+  // what held it, the shell and its child sleep alike: a multi-process server's every process is named
+  const threads = [...(killed.waits ?? "").matchAll(/×(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+  assert.is(threads, 2, killed.waits);
   // A process stuck in the kernel never reports its exit: stand-in with an exit that never comes.
   const stuck = { name: "stuck", pid: 2 ** 22 + 1, exitStatus: null, exited: new Promise(() => {}) } as unknown as Proc;
   try {
