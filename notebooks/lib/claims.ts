@@ -6,7 +6,7 @@ import { CLAIMS, FIGURE7_SERIES, TABLE1_CONFIGS, paperValue, table1Value } from 
 import { byTrials, figurePoints, measuresServer, nearRate, RATE_TOLERANCE, unprofiled, VERDICTS, type Point, type Results } from "./results.js";
 import {
   checkVerification, combine, cpuTolerance, effectRule, equivalentRule, EQUIVALENT_SHARE, IOWAIT_FLOOR_POINTS, isUndecided, levelRule, mbpsTolerance, num, pct,
-  relationsRule, relative, side, undecided, unreliableProfile, withInterval, type Measured, type Part, type Relation, type Verdict,
+  ratio, relationsRule, relative, side, undecided, unreliableProfile, withInterval, type Measured, type Part, type Relation, type Verdict,
 } from "./rules.js";
 import { summarize } from "./stats.js";
 import { profiledPoints, profileQuality, profileRows, profileValues } from "./table1.js";
@@ -444,6 +444,30 @@ export function noiseGate(noise: Noise, claims: ClaimResult[]): string[] {
 
 const cell = (s: string) => s.replace(/\|/g, "\\|");
 
+/** Present-day peers (not in the paper): Debian's nginx beside the SPED userver on the same testbed and quota, rate by
+ *  rate, with userver / nginx-1w as a ratio and its interval. A description, not a claim: no verdict. */
+export const PEERS = ["nginx-1w", "nginx-4w"];
+
+export function peersMarkdown(r: Results): string[] {
+  const [one, four] = PEERS;
+  const rates = [...new Set(PEERS.flatMap((l) => byRate(r, l).map((m) => m.rate)))].sort((a, b) => a - b);
+  if (!rates.length) return [];
+  const mbps = (m: Measured | undefined) => (m ? `${withInterval(m, (v) => num(v))}${m.points.some((p) => p.verdict !== "pass") ? " †" : ""}` : "—");
+  const rows = rates.map((rate) => {
+    const [sped, n1, n4] = [SPED, one, four].map((l) => at(r, l, rate));
+    const q = ratio(sped, n1);
+    return `| ${num(rate)} | ${mbps(sped)} | ${mbps(n1)} | ${mbps(n4)} | ${q ? withInterval(q, (v) => v.toFixed(2)) : "—"} |`;
+  });
+  return [
+    "## Present-day peers (not in the paper)", "",
+    `Debian's nginx with sendfile, one worker (${one}) and four (${four}), served the same file set on the same testbed`,
+    `and CPU quota as our servers. Throughput in Mbps (paper units), the median of the trials with its interval; the last`,
+    `column is ${SPED}'s throughput over ${one}'s, its interval from both (it excludes 1 only where they separate).`,
+    "† a point behind the number failed verification (§3.4). A description of where our SPED server stands today, not a claim.", "",
+    `| offered (req/s) | ${SPED} | ${one} | ${four} | ${SPED} / ${one} |`, "|---:|---:|---:|---:|---:|", ...rows, "",
+  ];
+}
+
 /** The claims report as Markdown: the noise gate, a summary table, each claim's parts with their rules, a closing note,
  *  then the fidelity section (fidelity.ts). */
 export function claimsMarkdown(results: Results): string {
@@ -476,6 +500,7 @@ export function claimsMarkdown(results: Results): string {
     `- Undecided: ${byVerdict(isUndecided)}`,
     `- Not measured: ${byVerdict((v) => v === "not measured")}`,
     "",
+    ...peersMarkdown(results),
     fidelityMarkdown(results),
   ].join("\n");
 }

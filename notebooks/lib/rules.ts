@@ -60,12 +60,18 @@ const EPS = 1e-9;
 export const pct = (v: number, sign = true) => `${sign && v > 0 ? "+" : ""}${(100 * v).toFixed(1)}%`;
 export const num = (v: number, decimals = 0) => v.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
 
-/** Measured(a) / Measured(b) − 1 (positive measurements), its interval from both ends of theirs: it excludes 0 exactly
+/** Measured(a) / Measured(b) (positive measurements), its interval from both ends of theirs: it excludes 1 exactly
  *  when their intervals separate. */
-export function relative(a: Measured | undefined, b: Measured | undefined): Measured | undefined {
+export function ratio(a: Measured | undefined, b: Measured | undefined): Measured | undefined {
   if (!a || !b || !(b.value > 0) || !(b.ci.lo > 0)) return undefined;
-  return { value: a.value / b.value - 1, ci: { lo: a.ci.lo / b.ci.hi - 1, hi: a.ci.hi / b.ci.lo - 1, n: Math.min(a.ci.n, b.ci.n) },
+  return { value: a.value / b.value, ci: { lo: a.ci.lo / b.ci.hi, hi: a.ci.hi / b.ci.lo, n: Math.min(a.ci.n, b.ci.n) },
     points: [...a.points, ...b.points] };
+}
+
+/** ratio(a, b) − 1: a relative effect (+18%), its interval excluding 0 exactly when theirs separate. */
+export function relative(a: Measured | undefined, b: Measured | undefined): Measured | undefined {
+  const q = ratio(a, b);
+  return q && { value: q.value - 1, ci: { lo: q.ci.lo - 1, hi: q.ci.hi - 1, n: q.ci.n }, points: q.points };
 }
 
 /** Where an interval lies against a threshold: wholly above it, wholly at or below it, or across it (undecided;
