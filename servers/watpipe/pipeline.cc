@@ -224,8 +224,9 @@ void Pipeline::write_reply(int fd) {
         return;
     }
     if (p == REPLY_FAILED) {
-        // EPIPE/ECONNRESET are clients that left; anything else is worth a line in the log.
-        if (errno != EPIPE && errno != ECONNRESET) fprintf(stderr, "watpipe: sendmsg/sendfile(fd %d): %s\n", fd, strerror(errno));
+        // EPIPE/ECONNRESET are clients that left, ECANCELED a reply cut short by the stop; anything else is worth a
+        // line in the log.
+        if (errno != EPIPE && errno != ECONNRESET && errno != ECANCELED) fprintf(stderr, "watpipe: sendmsg/sendfile(fd %d): %s\n", fd, strerror(errno));
         counters_.conn_errors++;
         table_.close(fd, counters_);
         return;
