@@ -25,7 +25,7 @@ import {
 
 const USAGE = `usage: cli.ts <command> [options]
   run        --experiment fig7[,table1…] --profile quick|standard|full [--series L,…] [--rates R,…]
-             [--dry-run] [--resume RUN_ID] [--k K] [--quota F] [--uncalibrated]
+             [--dry-run] [--resume RUN_ID [--redo-server-failed]] [--k K] [--quota F] [--uncalibrated]
   replicate  --profile quick|standard|full [--dry-run]        (calibrates first when the testbed is not)
   calibrate  [--k K] [--duration S] [--warmup S]               (quota for ${REFERENCE.label}; largest k)
   tune       --family ${Object.keys(FAMILIES).join("|")} [--rates 15000,30000] [--profile quick] [--dry-run]
@@ -39,7 +39,7 @@ const { positionals, values: v } = parseArgs({
   allowPositionals: true,
   options: {
     experiment: { type: "string" }, profile: { type: "string" }, series: { type: "string" }, rates: { type: "string" },
-    "dry-run": { type: "boolean" }, resume: { type: "string" }, "run-id": { type: "string" }, k: { type: "string" },
+    "dry-run": { type: "boolean" }, resume: { type: "string" }, "redo-server-failed": { type: "boolean" }, "run-id": { type: "string" }, k: { type: "string" },
     uncalibrated: { type: "boolean" }, hosts: { type: "string" }, results: { type: "string" }, data: { type: "string" },
     dirs: { type: "string" }, seed: { type: "string" }, "order-seed": { type: "string" }, "loadgens-per-client": { type: "string" },
     duration: { type: "string" }, warmup: { type: "string" }, idle: { type: "string" }, "client-timeout": { type: "string" },
@@ -122,7 +122,7 @@ function printDryRun(points: PointSpec[], profile: Profile, k: number, correctne
 
 /** Runs a matrix into results/<run-id>/, resuming if asked; the testbed is brought down at the end and on Ctrl-C. */
 async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Record<string, unknown>,
-  o: { id?: string; resume?: boolean } = {}): Promise<number> {
+  o: { id?: string; resume?: boolean; redoServerFailed?: boolean } = {}): Promise<number> {
   const so = contextOptions();
   const id = o.id ?? v["run-id"] ?? runId(profile.name);
   const results = RunResults.open(so.resultsRoot, id);
@@ -151,9 +151,15 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
     for (const w of warnings) log(`warning: ${w}`);
     const disk = await session.bed.scaleDisk(k);
     const git = await gitFacts();
+    // A point whose server failed measured nothing; after a fix to what failed, a resume may measure it again (the
+    // failed attempt is kept under superseded/ and the segment names it). Other verdicts are results: never redone.
+    const segmentNo = ((previous?.segments as unknown[] | undefined)?.length ?? 0) + 1;
+    const redone = o.redoServerFailed ? results.supersede("server-failed", `server-failed; measured again in segment ${segmentNo} (${git.commit})`) : [];
+    if (o.redoServerFailed) log(`measuring again ${redone.length} point(s) whose server failed${redone.length ? `: ${redone.join(", ")}` : ""}`);
     // A resumed run's points may come from several commits: each start or resume is recorded with the points before it.
     const done = results.donePoints();
-    const segment = { started: new Date().toISOString(), ...git, points_before: done.size, quota: session.bed.quota, machine };
+    const segment = { started: new Date().toISOString(), ...git, points_before: done.size, quota: session.bed.quota, machine,
+      ...(o.redoServerFailed ? { redone } : {}) };
     // the order is drawn once and recorded: a resume runs the recorded order on (and draws only for points added since)
     const orderSeed = previous?.order_seed !== undefined ? Number(previous.order_seed) : (numberOpt("order-seed") ?? randomInt(2 ** 31));
     const ordered = runOrder(points, orderSeed, previous?.order as string[] | undefined);
@@ -220,8 +226,9 @@ async function cmdRun(): Promise<number> {
       console.log(`(${run.points.length - todo.length} of the run's ${run.points.length} points are already there)`);
       return 0;
     }
-    return runMatrixCommand(run.points, profile, run.meta, { id: v.resume, resume: true });
+    return runMatrixCommand(run.points, profile, run.meta, { id: v.resume, resume: true, redoServerFailed: !!v["redo-server-failed"] });
   }
+  if (v["redo-server-failed"]) throw new Error("--redo-server-failed goes with --resume RUN_ID");
   if (!v.profile) throw new Error(`--profile is required; valid: ${Object.keys(PROFILES).join(", ")}`);
   const profile = profileWithOverrides(v.profile);
   const run = matrixRun(profile, { experiments: listOpt(v.experiment) ?? Object.keys(profile.plan), series: listOpt(v.series),

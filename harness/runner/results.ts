@@ -104,6 +104,29 @@ export class RunResults {
     return parse(readFileSync(this.profileCsv, "utf8"), { columns: true }) as Record<string, string>[];
   }
 
+  /** Takes the points with this verdict out of the run so that a resume measures them again, keeping them for the
+   *  record: their rows go to superseded/points.csv with `because`, their raw files to superseded/raw/<id>[-N].
+   *  Returns their ids. */
+  supersede(verdict: string, because: string): string[] {
+    dropPartialLine(this.pointsCsv);
+    const rows = this.readPoints();
+    const out = rows.filter((r) => r.verdict === verdict);
+    if (!out.length) return [];
+    const ids = out.map((r) => pointId(r.figure, r.series, Number(r.offered_rate), Number(r.trial) || 1));
+    const dir = join(this.dir, "superseded");
+    for (const id of ids) {
+      if (!existsSync(this.rawDir(id))) continue;
+      let to = join(dir, "raw", id);
+      for (let n = 2; existsSync(to); n++) to = join(dir, "raw", `${id}-${n}`);
+      mkdirSync(dirname(to), { recursive: true });
+      renameSync(this.rawDir(id), to);
+    }
+    appendCsv(join(dir, "points.csv"), [...POINT_COLUMNS, "superseded_because"], out.map((r) => ({ ...r, superseded_because: because })));
+    const kept = rows.filter((r) => r.verdict !== verdict);
+    writeAtomic(this.pointsCsv, stringify([POINT_COLUMNS as unknown as string[], ...kept.map((r) => POINT_COLUMNS.map((c) => r[c] ?? ""))]));
+    return ids;
+  }
+
   /** Raw files of a point being (re)run start empty: leftovers of an interrupted attempt are removed. */
   freshRawDir(pointId: string): string {
     const d = this.rawDir(pointId);

@@ -129,6 +129,33 @@ test("an interrupted run resumes in the recorded order; the correctness run is e
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
+test("points whose server failed can be measured again; the failed attempts are kept under superseded/", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "run-"));
+  try {
+    const results = RunResults.open(dir, "r5");
+    const order = runOrder(matrix, 7).slice(0, 6);
+    const failing = new Set([order[1].id, order[4].id]);
+    const executor = async (r: PointRun) => {
+      writeFileSync(join(r.rawDir, "server.stderr"), "attempt\n");
+      return fakeOutcome(r, failing.has(r.spec.id) ? "server-failed" : r.spec.id === order[2].id ? "fail-timeouts" : "pass");
+    };
+    const go = () => runPoints({ results, points: order, profile: threeTrials, correctness: false, signal: new AbortController().signal, log: () => {}, executor });
+    await go();
+    assert.equal(results.supersede("server-failed", "fixed"), [order[1].id, order[4].id]);
+    assert.equal([...results.donePoints()], [order[0].id, order[2].id, order[3].id, order[5].id], "a fail-timeouts point stays: it is a result");
+    assert.ok(existsSync(join(results.dir, "superseded", "raw", order[1].id, "server.stderr")));
+    assert.not.ok(existsSync(results.rawDir(order[1].id)));
+    failing.clear();
+    const s = await go();
+    assert.equal([s.ran, s.skipped], [2, 4]);
+    assert.equal(results.readPoints().map((r) => r.verdict), ["pass", "fail-timeouts", "pass", "pass", "pass", "pass"]);
+    const kept = readFileSync(join(results.dir, "superseded", "points.csv"), "utf8").trim().split("\n");
+    assert.is(kept.length, 3);
+    assert.ok(kept[0].endsWith(",superseded_because") && kept[1].endsWith(",server-failed,\"wrong bytes, quoted, \"\"x\"\"\",fixed"), kept[1]);
+    assert.equal(results.supersede("server-failed", "again"), []);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
 test("rows without a trial (older runs) are trial 1", () => {
   const dir = mkdtempSync(join(tmpdir(), "run-"));
   try {
