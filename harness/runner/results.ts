@@ -49,6 +49,9 @@ function dropPartialLine(path: string): void {
   if (text.length && !text.endsWith("\n")) truncateSync(path, Buffer.byteLength(text.slice(0, text.lastIndexOf("\n") + 1)));
 }
 
+/** The point id of a points.csv row; a row without a trial (older runs) is trial 1. */
+const rowId = (r: Record<string, string>) => pointId(r.figure, r.series, Number(r.offered_rate), Number(r.trial) || 1);
+
 export class RunResults {
   constructor(readonly dir: string, readonly runId: string) {
     mkdirSync(join(dir, "raw"), { recursive: true });
@@ -73,10 +76,8 @@ export class RunResults {
 
   /** Ids (figure__series__rate__tN) of the points already in points.csv; a row without a trial (older runs) is trial 1. */
   donePoints(): Set<string> {
-    if (!existsSync(this.pointsCsv)) return new Set();
     dropPartialLine(this.pointsCsv);
-    const rows = parse(readFileSync(this.pointsCsv, "utf8"), { columns: true }) as Record<string, string>[];
-    return new Set(rows.map((r) => pointId(r.figure, r.series, Number(r.offered_rate), Number(r.trial) || 1)));
+    return new Set(this.readPoints().map(rowId));
   }
 
   readPoints(): Record<string, string>[] {
@@ -112,7 +113,7 @@ export class RunResults {
     const rows = this.readPoints();
     const out = rows.filter((r) => r.verdict === verdict);
     if (!out.length) return [];
-    const ids = out.map((r) => pointId(r.figure, r.series, Number(r.offered_rate), Number(r.trial) || 1));
+    const ids = out.map(rowId);
     const dir = join(this.dir, "superseded");
     for (const id of ids) {
       if (!existsSync(this.rawDir(id))) continue;

@@ -446,7 +446,7 @@ const cell = (s: string) => s.replace(/\|/g, "\\|");
 
 /** Present-day peers (not in the paper): Debian's nginx beside the SPED userver on the same testbed and quota, rate by
  *  rate, with userver / nginx-1w as a ratio and its interval. A description, not a claim: no verdict. */
-export const PEERS = ["nginx-1w", "nginx-4w"];
+const PEERS = ["nginx-1w", "nginx-4w"];
 
 export function peersMarkdown(r: Results): string[] {
   const [one, four] = PEERS;
