@@ -2,7 +2,7 @@
 // unmounts. Here rather than in env/, because the servers' tests use it too (a disk that holds reads until told).
 // A daemon's state lives in one folder: state.json (pid, roots), control.sock, log.
 import { execFileSync, spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createConnection, type Socket } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -86,8 +86,36 @@ export function isMounted(path: string): boolean {
   return readFileSync("/proc/self/mounts", "utf8").split("\n").some((l) => unescape(l.split(" ")[1] ?? "") === path);
 }
 
-/** Starts the daemon detached (it outlives this process until stopDisk) and waits until it answers. */
-export async function startDisk(o: DiskOptions): Promise<DiskState> {
+/** How long a starting daemon may go without locking more of the real files (or, once they are locked, without
+ * answering) before its start counts as stalled. Locking reads the whole file set, which takes as long as the
+ * machine's own disk needs for the part of it that is not in memory: seconds when it is, a minute or more when not. */
+const START_STALL_MS = 60_000;
+const START_REPORT_MS = 10_000;
+
+/** Bytes the process has locked in memory (VmLck), or null once it is gone. */
+function lockedBytes(pid: number): number | null {
+  try {
+    const m = /^VmLck:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Bytes of the regular files under a directory (what the daemon locks). */
+function treeBytes(dir: string): number {
+  let sum = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) sum += statSync(join(e.parentPath, e.name)).size;
+  return sum;
+}
+
+/**
+ * Starts the daemon detached (it outlives this process until stopDisk) and waits until it answers: as long as it
+ * keeps locking the real files in memory (reported every 10 s to `log`), and up to a minute after it stops making
+ * progress.
+ */
+export async function startDisk(o: DiskOptions, log: (m: string) => void = () => {}): Promise<DiskState> {
   if (!existsSync(DISK_BIN)) throw new Error(`${DISK_BIN} is missing: make -C env/disk`);
   const m = o.model;
   const argv = [...(o.cpus ? ["taskset", "-c", o.cpus] : []), DISK_BIN,
@@ -96,21 +124,33 @@ export async function startDisk(o: DiskOptions): Promise<DiskState> {
     "--capacity-gb", String(m.capacityGB), "--spread", String(m.spread), "--deadline-ms", String(m.deadlineMs),
     ...(o.scale === null ? ["--off"] : ["--scale", String(o.scale)]), ...(o.hold ? ["--hold"] : []),
     "--control", join(o.dir, "control.sock"), o.realRoot, o.mountPoint];
-  const log = openSync(join(o.dir, "log"), "a");
-  const child = spawn(argv[0], argv.slice(1), { detached: true, stdio: ["ignore", log, log] });
-  closeSync(log);
+  const out = openSync(join(o.dir, "log"), "a");
+  const child = spawn(argv[0], argv.slice(1), { detached: true, stdio: ["ignore", out, out] });
+  closeSync(out);
   child.unref();
-  const state: DiskState = { pid: child.pid as number, realRoot: o.realRoot, mountPoint: o.mountPoint };
+  const pid = child.pid as number;
+  const state: DiskState = { pid, realRoot: o.realRoot, mountPoint: o.mountPoint };
   writeFileSync(join(o.dir, "state.json"), JSON.stringify(state) + "\n");
-  for (let t = 0; ; t++) {
+  const start = Date.now();
+  let locked = 0, progressAt = start, reportAt = start, total: number | null = null;
+  for (;;) {
     try {
       await diskCommand(o.dir, "stats");
       return state;
     } catch (e) {
-      if (child.exitCode !== null || t >= 250) {
+      const now = Date.now(), l = lockedBytes(pid);
+      if (l !== null && l > locked) [locked, progressAt] = [l, now];
+      if (child.exitCode !== null || now - progressAt > START_STALL_MS) {
+        const stalled = child.exitCode === null ? ` (nothing more locked or answered for ${START_STALL_MS / 1000} s, ` +
+          `${(locked / 1e9).toFixed(2)} GB of the real files locked)` : "";
         const why = readFileSync(join(o.dir, "log"), "utf8").trim() || (e as Error).message;
         await stopDisk(o.dir);
-        throw new Error(`latency disk on ${o.mountPoint} did not start: ${why}`);
+        throw new Error(`latency disk on ${o.mountPoint} did not start: ${why}${stalled}`);
+      }
+      if (now - reportAt >= START_REPORT_MS) {
+        total ??= treeBytes(o.realRoot);
+        log(`latency disk: locking the real files in memory, ${(locked / 1e9).toFixed(2)} of ${(total / 1e9).toFixed(2)} GB after ${Math.round((now - start) / 1000)} s`);
+        reportAt = now;
       }
       await sleep(20);
     }

@@ -482,7 +482,7 @@ export async function mountServerDisk(cfg: Config, realRoot: string, log: (m: st
   await stopServerDisk(cfg); // the remains of a daemon that died
   const mnt = join(dir, "mnt");
   mkdirSync(mnt, { recursive: true });
-  await startDisk({ dir, realRoot: real, mountPoint: mnt, model, scale: 1, cpus: cfg.clients[0].cpus });
+  await startDisk({ dir, realRoot: real, mountPoint: mnt, model, scale: 1, cpus: cfg.clients[0].cpus }, log);
   log(`server disk: ${real} served at ${mnt} by the latency disk (${describeDisk(model)})`);
   return mnt;
 }

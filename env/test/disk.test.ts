@@ -2,7 +2,8 @@
 // page cache cost what the model says (seek by distance over the modelled layout), sequential reads pay no seek, queued
 // reads are served in C-LOOK order and past their deadline in arrival order, hits cost no daemon round trip, k scales
 // the service time and the deadline, the delay can be switched off, sendfile and eviction work, the server host reads
-// through the mount and is charged for the pages, and down leaves nothing behind.
+// through the mount and is charged for the pages, a daemon slow to lock its files still starts, and down leaves
+// nothing behind.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
@@ -13,7 +14,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { down, evictFromPageCache, hostCommand, loadConfig, mountServerDisk, serverCgroupStats, serverDiskDir, serverDiskStats,
   setServerDiskScale, up, type DiskStats } from "../lib/testbed.ts";
-import { diskCommand, diskRunning, isMounted, readDiskState } from "../../lib/latency-disk.ts";
+import { diskCommand, diskRunning, isMounted, readDiskState, startDisk, stopDisk } from "../../lib/latency-disk.ts";
 import { run } from "../lib/exec.ts";
 import { leftovers, rejects, sleep, testHostsFile, REPO } from "./helpers.ts";
 
@@ -283,6 +284,34 @@ test("a read that has waited past the deadline (divided by k) is served before n
   assert.equal(order, arrival, "every read expired: served oldest first");
   assert.is(d.expired, arrival.length - 1, "each pick but the last (nothing else waiting) overrode the elevator");
   await setServerDiskScale(cfg, 1);
+});
+
+test("a daemon whose real files take longer than the old 5-s start to lock still starts, and says how far it is", async () => {
+  // A second daemon serves the first one's mount: while the first holds every read, the second cannot finish locking
+  // its real files in memory (they are read through the first), as on a machine that paged the file set out.
+  const dir = mkdtempSync(join(tmpdir(), "wp-disk-slow-"));
+  const outer = join(dir, "mnt");
+  mkdirSync(outer);
+  const heard: string[] = [];
+  assert.is(await evictFromPageCache(cfg, mnt), Object.keys(SIZES).length + 2 * UNITS.length);
+  await diskCommand(serverDiskDir(cfg), "hold");
+  try {
+    let started = false;
+    const starting = startDisk({ dir, realRoot: mnt, mountPoint: outer, model, scale: null }, (m) => heard.push(m))
+      .then((s) => ((started = true), s));
+    await sleep(11_000);
+    assert.not.ok(started, "it cannot answer before its files are locked");
+    assert.ok(heard.some((m) => /locking the real files in memory, [\d.]+ of 0\.01 GB after 1\d s/.test(m)), heard.join("\n"));
+    await diskCommand(serverDiskDir(cfg), "release");
+    const st = await starting;
+    assert.equal(readdirSync(outer).sort(), [...Object.keys(SIZES), ...UNITS].sort());
+    assert.ok(await stopDisk(dir));
+    assert.not.ok(diskRunning(st.pid));
+  } finally {
+    await diskCommand(serverDiskDir(cfg), "release");
+    await stopDisk(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("down stops the daemon and unmounts; nothing of the testbed is left", async () => {

@@ -31,8 +31,8 @@ export interface Bed {
   minQuota: number;
   setQuota(fraction: number): Promise<void>;
   /** the document root servers get for the file set `root`: its latency-disk mount on the emulated testbed (mounted
-   *  on first use, with the disk's current scale), the file set itself elsewhere */
-  serveRoot(root: string): Promise<string>;
+   *  on first use, with the disk's current scale; `log` hears how the start goes), the file set itself elsewhere */
+  serveRoot(root: string, log?: (m: string) => void): Promise<string>;
   /** applies k to the disk: the latency disk's service times are divided by k (emulated), the blkio budget
    *  multiplied by k (ssh with a throttle); returns what the disk now does, or null when there is nothing to scale */
   scaleDisk(k: number): Promise<Record<string, number | null> | null>;
@@ -72,8 +72,8 @@ export function openBed(hostsFile?: string): Bed {
       await env.setServerCpuQuota(cfg, fraction);
       bed.quota = fraction;
     },
-    async serveRoot(root) {
-      const served = await env.mountServerDisk(cfg, root);
+    async serveRoot(root, log) {
+      const served = await env.mountServerDisk(cfg, root, log);
       if (latencyDisk) await applyScale();
       return served;
     },

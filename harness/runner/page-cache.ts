@@ -48,7 +48,7 @@ export interface PageCache {
 /** The page cache of a run's file set. Reading happens in the server host, through the root the server is given
  *  (the latency disk's mount on the emulated testbed), so the pages are the ones the server will find, charged to
  *  its memory cgroup, and placed by the kernel's own replacement. */
-export function pageCache(bed: Bed, root: string, dirs: number, scratch: string): PageCache {
+export function pageCache(bed: Bed, root: string, dirs: number, scratch: string, log: (m: string) => void): PageCache {
   const memory = bed.cfg.kind === "loopback" ? null : bed.cfg.server.memoryLimitBytes;
   const requests = prefixRequests(dirs, memory);
   const listing = join(scratch, "page-cache-prefix.txt");
@@ -66,7 +66,7 @@ export function pageCache(bed: Bed, root: string, dirs: number, scratch: string)
       const files = replayPrefix(dirs, requests, new Rng(seed, PREFIX_STREAM));
       writeFileSync(listing, Array.from(files, fileIdPath).join("\n") + "\n");
       await bed.unthrottleDisk();
-      const served = await bed.serveRoot(root);
+      const served = await bed.serveRoot(root, log);
       await python(["evict", served], "evicting the file set");
       const before = await bed.diskStats();
       await python(["read", served, listing], "replaying the page cache's prefix");

@@ -92,7 +92,7 @@ async function startServer(env: PointEnv, cfg: ServerConfig, rawDir: string, st:
   const workDir = join(env.scratch, "server");
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(join(workDir, "tmp"), { recursive: true });
-  const root = await env.bed.serveRoot(env.workload.root);
+  const root = await env.bed.serveRoot(env.workload.root, env.log);
   const spec = launchSpec(cfg, env.k, { root, port, binDir: env.binDir, workDir });
   for (const [path, text] of Object.entries(spec.files)) writeFileSync(path, text);
   writeFileSync(join(rawDir, "server.argv.json"), JSON.stringify(spec.argv) + "\n");

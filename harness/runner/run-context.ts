@@ -168,7 +168,7 @@ export async function openRunContext(o: RunContextOptions): Promise<RunContext> 
   const scratch = join(o.dataDir, "scratch", String(process.pid));
   mkdirSync(scratch, { recursive: true });
   const sourceIndex = indexSources(REPO, "servers");
-  const cache = o.prewarm ? pageCache(bed, root, o.dirs, scratch) : null;
+  const cache = o.prewarm ? pageCache(bed, root, o.dirs, scratch, o.log) : null;
   const logsDir = join(scratch, "point-logs");
   return {
     bed,
