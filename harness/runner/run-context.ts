@@ -205,10 +205,13 @@ export async function openRunContext(o: RunContextOptions): Promise<RunContext> 
   };
 }
 
-/** Commit and whether the tree had changes, for run.json. */
-export async function gitFacts(): Promise<{ commit: string; commit_dirty: boolean }> {
-  const head = await runCmd(["git", "-C", REPO, "rev-parse", "HEAD"]);
-  const st = await runCmd(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"]);
+/**
+ * Commit and whether the tree's code differed from it, for run.json. Changes under results/ are data, not code: a
+ * resumed run's own points.csv and run.json differ from the commit until the segment is committed.
+ */
+export async function gitFacts(repo = REPO): Promise<{ commit: string; commit_dirty: boolean }> {
+  const head = await runCmd(["git", "-C", repo, "rev-parse", "HEAD"]);
+  const st = await runCmd(["git", "-C", repo, "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results"]);
   return { commit: String(head.stdout).trim(), commit_dirty: String(st.stdout).trim().length > 0 };
 }
 

@@ -1,12 +1,12 @@
 // Tests the testbed lock that keeps two runners (or a runner and a bench) off one testbed, a point's session logs'
-// size and seed, and the refusal of a file set that fits in memory.
+// size and seed, the refusal of a file set that fits in memory, and what makes a tree dirty for run.json.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { existsSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
-import { lockTestbed, sessionsPerLog, pointSeed, prepareFileSet, calibrationMismatch, thisMachine, type Calibration,
+import { lockTestbed, sessionsPerLog, pointSeed, prepareFileSet, calibrationMismatch, thisMachine, gitFacts, type Calibration,
   type RunContextOptions } from "../run-context.ts";
 import { PAPER_SESSION_MODEL, expectedStats } from "../../workload/sessions.ts";
 import type { Bed } from "../bed.ts";
@@ -27,6 +27,25 @@ test("a live holder keeps the lock; a dead one's lock is taken over; unlock remo
     assert.not.ok(existsSync(file));
   } finally {
     other.kill();
+  }
+});
+
+test("a tree counts as dirty for a changed code file, not for a changed result (a resumed run's own files)", async () => {
+  const repo = mkdtempSync(join(tmpdir(), "wp-git-"));
+  try {
+    const git = (...a: string[]) => execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@t", ...a]);
+    git("init", "-q");
+    mkdirSync(join(repo, "results"));
+    for (const f of ["code.ts", "results/points.csv"]) writeFileSync(join(repo, f), "a\n");
+    git("add", ".");
+    git("commit", "-qm", "c");
+    assert.is((await gitFacts(repo)).commit_dirty, false);
+    writeFileSync(join(repo, "results/points.csv"), "a\nb\n");
+    assert.is((await gitFacts(repo)).commit_dirty, false, "a result changed");
+    writeFileSync(join(repo, "code.ts"), "b\n");
+    assert.is((await gitFacts(repo)).commit_dirty, true, "code changed");
+  } finally {
+    rmSync(repo, { recursive: true, force: true });
   }
 });
 
