@@ -286,7 +286,7 @@ test("a read that has waited past the deadline (divided by k) is served before n
   await setServerDiskScale(cfg, 1);
 });
 
-test("a daemon whose real files take longer than the old 5-s start to lock still starts, and says how far it is", async () => {
+test("a daemon whose real files take seconds to lock still starts, and says how far it is", async () => {
   // A second daemon serves the first one's mount: while the first holds every read, the second cannot finish locking
   // its real files in memory (they are read through the first), as on a machine that paged the file set out.
   const dir = mkdtempSync(join(tmpdir(), "wp-disk-slow-"));
