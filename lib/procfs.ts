@@ -1,4 +1,5 @@
-// Reads /proc: vmstat lines, a process tree and its context switches and CPU time, a core's times, what a process's threads wait on.
+// Reads /proc: vmstat lines, a process tree and its context switches and CPU time, a core's times, what a process's threads
+// wait on, what a process has locked in memory.
 import { readFileSync, readdirSync } from "node:fs";
 
 export interface VmstatSample { r: number; b: number; cache_kb: number; cs: number; us: number; sy: number; id: number; wa: number; st: number }
@@ -45,6 +46,16 @@ export function kernelWaits(pid: number): string {
     } catch { /* gone meanwhile */ }
   }
   return [...seen].map(([k, n]) => `${k} ×${n}`).join(", ") || "unknown";
+}
+
+/** Bytes the process has locked in memory (VmLck), or null once it is gone. */
+export function lockedBytes(pid: number): number | null {
+  try {
+    const m = /^VmLck:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
 }
 
 /** PIDs of pid and all its descendants (every process of a multi-process server), from /proc/<pid>/stat. */

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { windowStats, percentile, halfRates, sumBySecond } from "../window.ts";
-import { parseVmstat, vmstatInterval, coreTimes, treeCounters, statFields, kernelWaits, tcpExtCounters } from "../../../lib/procfs.ts";
+import { parseVmstat, vmstatInterval, coreTimes, treeCounters, statFields, kernelWaits, tcpExtCounters, lockedBytes } from "../../../lib/procfs.ts";
 import { start, stop, type Proc } from "../proc.ts";
 
 const CSV = `start_ms,session,uri,size_class,status,bytes,connect_ms,response_ms,transfer_ms,outcome
@@ -87,6 +87,18 @@ test("/proc/<pid>/stat fields start after the command name, whatever it holds; a
   assert.is(Number(f[11]) + Number(f[12]), 10);
   assert.match(kernelWaits(process.pid), /^[RSD] \S+ ×\d+/);
   assert.is(kernelWaits(2 ** 22 + 1), "unknown");
+});
+
+test("lockedBytes: a process's mlocked memory (VmLck), 0 when it locks nothing, null once it is gone", async () => {
+  const py = "import ctypes, time\nb = ctypes.create_string_buffer(1 << 20)\n" +
+    "assert ctypes.CDLL(None).mlock(b, 1 << 20) == 0\nprint('locked', flush=True)\ntime.sleep(30)";
+  const locker = start("locker", ["python3", "-c", py]);
+  await new Promise<void>((done) => locker.onLine(() => done()));
+  const locked = lockedBytes(locker.pid)!;
+  await stop(locker, 2000);
+  assert.ok(locked >= 1 << 20 && locked <= (1 << 20) + 2 * 4096, `locked ${locked}`);
+  assert.is(lockedBytes(process.pid), 0);
+  assert.is(lockedBytes(2 ** 22 + 1), null);
 });
 
 test("stop: SIGTERM, then SIGKILL; a process that outlives SIGKILL is an error, not a hang", async () => {
