@@ -67,7 +67,7 @@ async function testbedFacts(cfg: Config): Promise<Record<string, unknown>> {
     latencyDisk: cfg.server.diskModel ? { model: cfg.server.diskModel, daemon: await serverDiskStats(cfg) } : null,
     cgroups: d,
     sysctls: await hostSysctls(cfg, "server"),
-    rlimits: parseLimits(await run(hostCommand(cfg, "server", ["cat", "/proc/self/limits"]))),
+    rlimits: await hostRlimits(cfg, "server"),
   };
   for (const c of cfg.clients) {
     const cd = hostCgroupDirs(cfg, c.name);
@@ -122,6 +122,11 @@ function kernelConfig(): Record<string, string> | null {
   const text = gunzipSync(readFileSync("/proc/config.gz")).toString();
   const keys = ["CONFIG_HZ", "CONFIG_PREEMPT_DYNAMIC", "CONFIG_PREEMPT_NONE", "CONFIG_PREEMPT_VOLUNTARY", "CONFIG_PREEMPT", "CONFIG_IRQ_TIME_ACCOUNTING", "CONFIG_CFS_BANDWIDTH", "CONFIG_RPS"];
   return Object.fromEntries(keys.map((k) => [k, text.match(new RegExp(`^${k}=(.*)$`, "m"))?.[1] ?? "n"]));
+}
+
+/** A host's resource limits, as a process started there by hostCommand has them. */
+export async function hostRlimits(cfg: Config, host: string): Promise<Record<string, { soft: string; hard: string; units: string }>> {
+  return parseLimits(await run(hostCommand(cfg, host, ["cat", "/proc/self/limits"])));
 }
 
 function parseLimits(text: string): Record<string, { soft: string; hard: string; units: string }> {

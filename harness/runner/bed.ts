@@ -1,7 +1,7 @@
 // The runner's view of the testbed (env/lib/testbed.ts): hosts, commands on them, the server core, its cgroup counters,
 // and the server's disk (the latency disk on the emulated testbed, a blkio throttle over ssh).
 import * as env from "../../env/lib/testbed.ts";
-import { report } from "../../env/lib/report.ts";
+import { report, hostRlimits } from "../../env/lib/report.ts";
 import { checkK, testbedDisk } from "./scale.ts";
 
 /** Cumulative counters of the server's disk. */
@@ -40,6 +40,8 @@ export interface Bed {
   unthrottleDisk(): Promise<void>;
   /** cumulative counters of the server's disk, or null where there are none */
   diskStats(): Promise<DiskCounters | null>;
+  /** the hard limit on open descriptors of a process on the server host (what a server may raise its own to) */
+  serverFdLimit(): Promise<number>;
   report(): Promise<Record<string, unknown>>;
   up(log: (m: string) => void): Promise<string>;
   down(log: (m: string) => void): Promise<string>;
@@ -102,6 +104,12 @@ export function openBed(hostsFile?: string): Bed {
       if (!throttle) return null;
       const g = await env.serverCgroupStats(cfg);
       return { reads: g.diskReads, readBytes: g.diskReadBytes, busyNs: null, seeks: null };
+    },
+    async serverFdLimit() {
+      const hard = (await hostRlimits(cfg, "server"))["Max open files"]?.hard;
+      const n = Number(hard);
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`the server host's descriptor limit is "${hard}", not a number`);
+      return n;
     },
     report: () => report(cfg),
     up: (log) => env.up(cfg, { log }),

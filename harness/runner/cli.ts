@@ -25,7 +25,7 @@ import {
 
 const USAGE = `usage: cli.ts <command> [options]
   run        --experiment fig7[,table1…] --profile quick|standard|full [--series L,…] [--rates R,…]
-             [--dry-run] [--resume RUN_ID [--redo-server-failed]] [--k K] [--quota F] [--uncalibrated]
+             [--dry-run] [--resume RUN_ID [--redo-server-failed] [--redo-series L,…]] [--k K] [--quota F] [--uncalibrated]
   replicate  --profile quick|standard|full [--dry-run]        (calibrates first when the testbed is not)
   calibrate  [--k K] [--duration S] [--warmup S]               (quota for ${REFERENCE.label}; largest k)
   tune       --family ${Object.keys(FAMILIES).join("|")} [--rates 15000,30000] [--profile quick] [--dry-run]
@@ -39,7 +39,8 @@ const { positionals, values: v } = parseArgs({
   allowPositionals: true,
   options: {
     experiment: { type: "string" }, profile: { type: "string" }, series: { type: "string" }, rates: { type: "string" },
-    "dry-run": { type: "boolean" }, resume: { type: "string" }, "redo-server-failed": { type: "boolean" }, "run-id": { type: "string" }, k: { type: "string" },
+    "dry-run": { type: "boolean" }, resume: { type: "string" }, "redo-server-failed": { type: "boolean" }, "redo-series": { type: "string" },
+    "run-id": { type: "string" }, k: { type: "string" },
     uncalibrated: { type: "boolean" }, hosts: { type: "string" }, results: { type: "string" }, data: { type: "string" },
     dirs: { type: "string" }, seed: { type: "string" }, "order-seed": { type: "string" }, "loadgens-per-client": { type: "string" },
     duration: { type: "string" }, warmup: { type: "string" }, idle: { type: "string" }, "client-timeout": { type: "string" },
@@ -93,7 +94,8 @@ function fdCappedWarnings(points: PointSpec[], k: number): string[] {
   const limit = hardFdLimit();
   const over = new Map(points.map((p) => [p.config.label, connsPerFdTable(p.config, k)] as const).filter(([, n]) => n > limit));
   return [...over].map(([label, n]) => `${label} needs ${n} descriptors in one process at k = ${k}, ` +
-    `over this machine's limit of ${limit}: it runs capped below its label (a smaller --k keeps its cap)`);
+    `over this machine's limit of ${limit}: it runs capped below its label, its connections can fill the table and a ` +
+    `file opened then gets a 503 (a smaller --k keeps its cap)`);
 }
 
 function printDryRun(points: PointSpec[], profile: Profile, k: number, correctness: boolean): void {
@@ -122,7 +124,7 @@ function printDryRun(points: PointSpec[], profile: Profile, k: number, correctne
 
 /** Runs a matrix into results/<run-id>/, resuming if asked; the testbed is brought down at the end and on Ctrl-C. */
 async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Record<string, unknown>,
-  o: { id?: string; resume?: boolean; redoServerFailed?: boolean } = {}): Promise<number> {
+  o: { id?: string; resume?: boolean; redo?: Redo[] } = {}): Promise<number> {
   const so = contextOptions();
   const id = o.id ?? v["run-id"] ?? runId(profile.name);
   const results = RunResults.open(so.resultsRoot, id);
@@ -151,15 +153,15 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
     for (const w of warnings) log(`warning: ${w}`);
     const disk = await session.bed.scaleDisk(k);
     const git = await gitFacts();
-    // A point whose server failed measured nothing; after a fix to what failed, a resume may measure it again (the
-    // failed attempt is kept under superseded/ and the segment names it). Other verdicts are results: never redone.
+    // Points redone (redoRules) keep their old rows and raw files under superseded/; the segment names them.
     const segmentNo = ((previous?.segments as unknown[] | undefined)?.length ?? 0) + 1;
-    const redone = o.redoServerFailed ? results.supersede("server-failed", `server-failed; measured again in segment ${segmentNo} (${git.commit})`) : [];
-    if (o.redoServerFailed) log(`measuring again ${redone.length} point(s) whose server failed${redone.length ? `: ${redone.join(", ")}` : ""}`);
+    const redo = o.redo ?? [];
+    const redone = redo.flatMap((r) => results.supersede(r.which, `${r.why}; measured again in segment ${segmentNo} (${git.commit})`));
+    if (redo.length) log(`measuring again ${redone.length} point(s)${redone.length ? `: ${redone.join(", ")}` : ""}`);
     // A resumed run's points may come from several commits: each start or resume is recorded with the points before it.
     const done = results.donePoints();
     const segment = { started: new Date().toISOString(), ...git, points_before: done.size, quota: session.bed.quota, machine,
-      ...(o.redoServerFailed ? { redone } : {}) };
+      ...(redo.length ? { redone } : {}) };
     // the order is drawn once and recorded: a resume runs the recorded order on (and draws only for points added since)
     const orderSeed = previous?.order_seed !== undefined ? Number(previous.order_seed) : (numberOpt("order-seed") ?? randomInt(2 ** 31));
     const ordered = runOrder(points, orderSeed, previous?.order as string[] | undefined);
@@ -198,6 +200,22 @@ function matrixRun(profile: Profile, matrix: MatrixOptions) {
   return { points: runMatrix(profile, matrix), meta: { matrix, figure_lines: figureLines(profile, matrix) } };
 }
 
+/** Recorded points a resume takes out of the run (to superseded/) and measures again, and why. */
+interface Redo { which: (row: Record<string, string>) => boolean; why: string }
+
+/** A point whose server failed measured nothing (--redo-server-failed), and a series launched with a configuration
+ *  since fixed measured something else (--redo-series): after the fix, a resume may measure them again. Other
+ *  verdicts are results: never redone. */
+function redoRules(points: PointSpec[]): Redo[] {
+  const series = listOpt(v["redo-series"]) ?? [];
+  const unknown = series.filter((l) => !points.some((p) => p.config.label === l));
+  if (unknown.length) throw new Error(`--redo-series: ${unknown.join(", ")} not among the run's series`);
+  return [
+    ...(v["redo-server-failed"] ? [{ which: (r: Record<string, string>) => r.verdict === "server-failed", why: "server-failed" }] : []),
+    ...(series.length ? [{ which: (r: Record<string, string>) => series.includes(r.series), why: `launch of ${series.join(", ")} changed` }] : []),
+  ];
+}
+
 async function cmdRun(): Promise<number> {
   if (v.resume) {
     const results = RunResults.open(resultsRoot(), v.resume);
@@ -219,16 +237,17 @@ async function cmdRun(): Promise<number> {
     const matrix = { ...o, experiments: [...(o.experiments ?? Object.keys(profile.plan)), ...added] };
     log(`resuming ${v.resume} with its own settings (profile ${profile.name}, k ${prev.k})${added.length ? `, adding ${added.join(", ")}` : ""}`);
     const run = matrixRun(profile, matrix);
+    const redo = redoRules(run.points);
     if (v["dry-run"]) {
-      const done = results.donePoints();
+      const done = results.donePoints((row) => redo.some((r) => r.which(row)));
       const todo = run.points.filter((p) => !done.has(p.id));
       printDryRun(todo, profile, Number(prev.k), !v["no-correctness"]);
       console.log(`(${run.points.length - todo.length} of the run's ${run.points.length} points are already there)`);
       return 0;
     }
-    return runMatrixCommand(run.points, profile, run.meta, { id: v.resume, resume: true, redoServerFailed: !!v["redo-server-failed"] });
+    return runMatrixCommand(run.points, profile, run.meta, { id: v.resume, resume: true, redo });
   }
-  if (v["redo-server-failed"]) throw new Error("--redo-server-failed goes with --resume RUN_ID");
+  if (v["redo-server-failed"] || v["redo-series"]) throw new Error("--redo-server-failed and --redo-series go with --resume RUN_ID");
   if (!v.profile) throw new Error(`--profile is required; valid: ${Object.keys(PROFILES).join(", ")}`);
   const profile = profileWithOverrides(v.profile);
   const run = matrixRun(profile, { experiments: listOpt(v.experiment) ?? Object.keys(profile.plan), series: listOpt(v.series),

@@ -77,6 +77,7 @@ export interface LaunchOptions {
   port: number;      // 0 = ephemeral (our servers report it in their ready line)
   binDir: string;    // servers/bin
   workDir: string;   // where a generated config file (nginx) may be written
+  fdLimit: number;   // the server host's hard limit on a process's descriptors (our servers raise theirs to it)
   addr?: string;
 }
 
@@ -93,6 +94,17 @@ export function connsPerFdTable(cfg: ServerConfig, k: number): number {
   const cap = testbedConns(cfg.maxConns, k);
   const ownTables = (cfg.server === "userver" && !cfg.variant.startsWith("shared-")) || cfg.server === "nginx";
   return ownTables ? Math.ceil(cap / cfg.procsOrWorkers) : cap;
+}
+
+/** Descriptors a server keeps for itself beside connections and cached files (servers/common/cache.h's
+ *  CACHE_FD_RESERVE). */
+const FD_RESERVE = 64;
+
+/** The size of nginx's cache of open files: what the connections leave in a worker's descriptor table, the rule our
+ *  servers size their own cache by (cache_default_capacity). nginx does not shed cached descriptors when the table
+ *  fills, as ours do: a cache larger than this turns a full table into 500 replies. */
+export function nginxFileCacheMax(fdLimit: number, connsPerWorker: number): number {
+  return Math.max(16, fdLimit - connsPerWorker - FD_RESERVE);
 }
 
 /** The one place where a configuration meets the scale factor: connection caps ×k, nothing else. */
@@ -126,15 +138,16 @@ export function launchSpec(cfg: ServerConfig, k: number, o: LaunchOptions): Laun
       if (o.port === 0) throw new Error("nginx needs a fixed port");
       const conf = `${o.workDir}/nginx.conf`;
       const perWorker = Math.ceil(cap / cfg.procsOrWorkers);
-      // Configured like our servers: sendfile, keep-alive, no logging, epoll, the same connection cap, and a cache of
-      // open file descriptors (our servers' fd + header cache; without it nginx opens and stats every file per request).
+      // Configured like our servers: sendfile, keep-alive, no logging, epoll, the same connection cap, the host's whole
+      // descriptor table, and a cache of open file descriptors sized as theirs (our servers' fd + header cache; without
+      // it nginx opens and stats every file per request).
       const text = [
         "daemon off;", "master_process on;", "user root;", `worker_processes ${cfg.procsOrWorkers};`,
-        `worker_rlimit_nofile ${perWorker * 2 + 64};`, `pid ${o.workDir}/nginx.pid;`, "error_log stderr warn;",
+        `worker_rlimit_nofile ${o.fdLimit};`, `pid ${o.workDir}/nginx.pid;`, "error_log stderr warn;",
         `events { worker_connections ${perWorker}; use epoll; multi_accept on; }`,
         "http {", "  access_log off;", "  sendfile on;", "  tcp_nopush on;", "  keepalive_timeout 60s;",
         "  keepalive_requests 1000000;", "  default_type application/octet-stream;",
-        "  open_file_cache max=30000 inactive=60s;", "  open_file_cache_valid 60s;",
+        `  open_file_cache max=${nginxFileCacheMax(o.fdLimit, perWorker)} inactive=60s;`, "  open_file_cache_valid 60s;",
         `  client_body_temp_path ${o.workDir}/tmp;`, `  proxy_temp_path ${o.workDir}/tmp;`, `  fastcgi_temp_path ${o.workDir}/tmp;`,
         `  uwsgi_temp_path ${o.workDir}/tmp;`, `  scgi_temp_path ${o.workDir}/tmp;`,
         `  server { listen ${o.addr ?? "0.0.0.0"}:${o.port} backlog=4096; root ${o.root}; }`, "}", "",

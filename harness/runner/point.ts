@@ -93,7 +93,7 @@ async function startServer(env: PointEnv, cfg: ServerConfig, rawDir: string, st:
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(join(workDir, "tmp"), { recursive: true });
   const root = await env.bed.serveRoot(env.workload.root, env.log);
-  const spec = launchSpec(cfg, env.k, { root, port, binDir: env.binDir, workDir });
+  const spec = launchSpec(cfg, env.k, { root, port, binDir: env.binDir, workDir, fdLimit: await env.bed.serverFdLimit() });
   for (const [path, text] of Object.entries(spec.files)) writeFileSync(path, text);
   writeFileSync(join(rawDir, "server.argv.json"), JSON.stringify(spec.argv) + "\n");
   if (!existsSync(spec.argv[0])) throw new Error(`server binary ${spec.argv[0]} is missing (make -C servers)`);

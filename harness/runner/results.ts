@@ -74,10 +74,11 @@ export class RunResults {
     writeAtomic(this.runJson, JSON.stringify(meta, null, 2) + "\n");
   }
 
-  /** Ids (figure__series__rate__tN) of the points already in points.csv; a row without a trial (older runs) is trial 1. */
-  donePoints(): Set<string> {
+  /** Ids (figure__series__rate__tN) of the points already in points.csv, less the rows `except` picks (those a resume
+   *  will measure again); a row without a trial (older runs) is trial 1. */
+  donePoints(except: (row: Record<string, string>) => boolean = () => false): Set<string> {
     dropPartialLine(this.pointsCsv);
-    return new Set(this.readPoints().map(rowId));
+    return new Set(this.readPoints().filter((r) => !except(r)).map(rowId));
   }
 
   readPoints(): Record<string, string>[] {
@@ -105,13 +106,13 @@ export class RunResults {
     return parse(readFileSync(this.profileCsv, "utf8"), { columns: true }) as Record<string, string>[];
   }
 
-  /** Takes the points with this verdict out of the run so that a resume measures them again, keeping them for the
+  /** Takes the points whose rows match out of the run so that a resume measures them again, keeping them for the
    *  record: their rows go to superseded/points.csv with `because`, their raw files to superseded/raw/<id>[-N].
    *  Returns their ids. */
-  supersede(verdict: string, because: string): string[] {
+  supersede(which: (row: Record<string, string>) => boolean, because: string): string[] {
     dropPartialLine(this.pointsCsv);
     const rows = this.readPoints();
-    const out = rows.filter((r) => r.verdict === verdict);
+    const out = rows.filter(which);
     if (!out.length) return [];
     const ids = out.map(rowId);
     const dir = join(this.dir, "superseded");
@@ -123,7 +124,7 @@ export class RunResults {
       renameSync(this.rawDir(id), to);
     }
     appendCsv(join(dir, "points.csv"), [...POINT_COLUMNS, "superseded_because"], out.map((r) => ({ ...r, superseded_because: because })));
-    const kept = rows.filter((r) => r.verdict !== verdict);
+    const kept = rows.filter((r) => !which(r));
     writeAtomic(this.pointsCsv, stringify([POINT_COLUMNS as unknown as string[], ...kept.map((r) => POINT_COLUMNS.map((c) => r[c] ?? ""))]));
     return ids;
   }

@@ -481,6 +481,7 @@ export function claimsMarkdown(results: Results): string {
   return [
     "# The paper's claims, measured", "",
     ...captionLines(results.run, Infinity).flatMap((l) => [l, ""]),
+    ...(results.run.warnings?.length ? [`The runner warned: ${results.run.warnings.join("; ")}.`, ""] : []),
     ...noiseGate(runNoise(results), claims),
     "Verdicts come from the rules in `notebooks/lib/rules.ts` and `claims.ts`, never by hand: a part is judged by its",
     "rule (stated beside it). Each number is the median of its point's trials, shown with its interval (the",

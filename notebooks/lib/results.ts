@@ -57,6 +57,8 @@ export interface RunInfo {
   testbed?: Record<string, unknown>;
   /** experiment ("fig4") → the lines it draws, whichever experiment measured them (older runs lack it) */
   figure_lines?: Record<string, string[]>;
+  /** what the runner warned of as the run (re)started: e.g. configurations the machine could not run as labelled */
+  warnings?: string[];
   started?: string;
   ended?: string;
   [key: string]: unknown;

@@ -183,6 +183,13 @@ test("the noise gate opens the report: the trials' spread, and the effects small
   assert.match(claimsMarkdown(single), /No point of this run was measured in more than one trial: its noise is unmeasured/);
 });
 
+test("the runner's warnings (run.json) head the report, before the noise gate; none, no line", () => {
+  const warned = { ...base, run: { ...base.run, warnings: ["knot-b-40K-50w needs 24000 descriptors", "another"] } };
+  const md = claimsMarkdown(warned);
+  assert.ok(md.indexOf("The runner warned: knot-b-40K-50w needs 24000 descriptors; another.") < md.indexOf("## Noise gate"));
+  assert.not.match(claimsMarkdown({ ...base, run: { ...base.run, warnings: [] } }), /The runner warned/);
+});
+
 test("the peers section: nginx beside the SPED userver rate by rate, the ratio with its interval; absent without peers", () => {
   const noPeers = { ...base, points: base.points.filter((p) => !p.series.startsWith("nginx")) };
   assert.not.match(claimsMarkdown(noPeers), /Present-day peers/);

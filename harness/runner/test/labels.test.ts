@@ -1,11 +1,11 @@
 // Tests the label grammar, the one place k is applied, and the experiments-as-data matrix.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { parseLabel, launchSpec, LabelError, connsPerFdTable } from "../labels.ts";
+import { parseLabel, launchSpec, LabelError, connsPerFdTable, nginxFileCacheMax } from "../labels.ts";
 import { EXPERIMENTS, PROFILES, runMatrix, figureLines, getProfile, getExperiment, knownLabels, TABLE1_SERIES, estimatePointS } from "../experiments.ts";
 import { testbedRate, paperUnits, testbedConns, testbedDisk } from "../scale.ts";
 
-const o = { root: "/srv/www", port: 8080, binDir: "/b", workDir: "/w" };
+const o = { root: "/srv/www", port: 8080, binDir: "/b", workDir: "/w", fdLimit: 20000 };
 const flag = (argv: string[], f: string) => argv[argv.indexOf(f) + 1];
 
 test("every label the experiments use parses; the brief's labels map to the right flags", () => {
@@ -36,7 +36,13 @@ test("nginx peers get a generated config: workers, sendfile, the scaled cap spli
   assert.match(conf, "sendfile on;");
   assert.match(conf, "worker_connections 3750;");
   assert.match(conf, "root /srv/www;");
-  assert.match(conf, "open_file_cache max=30000");  // like our servers' cache of open fds
+  // the host's whole table, and a cache of open files of what the connections leave, as our servers size theirs
+  assert.match(conf, "worker_rlimit_nofile 20000;");
+  assert.match(conf, `open_file_cache max=${20000 - 3750 - 64} `);
+  const one = launchSpec(parseLabel("nginx-1w"), 0.6, o).files["/w/nginx.conf"];
+  assert.match(one, "worker_connections 18000;");
+  assert.match(one, "open_file_cache max=1936 ");
+  assert.is(nginxFileCacheMax(20000, 30000), 16); // a cap over the table (the runner warns): the smallest cache
   assert.is(n.readiness, "port");
   assert.throws(() => launchSpec(parseLabel("nginx-1w"), 1, { ...o, port: 0 }), /fixed port/);
 });

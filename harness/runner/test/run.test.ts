@@ -129,7 +129,7 @@ test("an interrupted run resumes in the recorded order; the correctness run is e
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
-test("points whose server failed can be measured again; the failed attempts are kept under superseded/", async () => {
+test("points whose server failed, or a relaunched series, can be measured again; the old ones are kept under superseded/", async () => {
   const dir = mkdtempSync(join(tmpdir(), "run-"));
   try {
     const results = RunResults.open(dir, "r5");
@@ -141,7 +141,8 @@ test("points whose server failed can be measured again; the failed attempts are 
     };
     const go = () => runPoints({ results, points: order, profile: threeTrials, correctness: false, signal: new AbortController().signal, log: () => {}, executor });
     await go();
-    assert.equal(results.supersede("server-failed", "fixed"), [order[1].id, order[4].id]);
+    const failed = (r: Record<string, string>) => r.verdict === "server-failed";
+    assert.equal(results.supersede(failed, "fixed"), [order[1].id, order[4].id]);
     assert.equal([...results.donePoints()], [order[0].id, order[2].id, order[3].id, order[5].id], "a fail-timeouts point stays: it is a result");
     assert.ok(existsSync(join(results.dir, "superseded", "raw", order[1].id, "server.stderr")));
     assert.not.ok(existsSync(results.rawDir(order[1].id)));
@@ -152,7 +153,15 @@ test("points whose server failed can be measured again; the failed attempts are 
     const kept = readFileSync(join(results.dir, "superseded", "points.csv"), "utf8").trim().split("\n");
     assert.is(kept.length, 3);
     assert.ok(kept[0].endsWith(",superseded_because") && kept[1].endsWith(",server-failed,\"wrong bytes, quoted, \"\"x\"\"\",fixed"), kept[1]);
-    assert.equal(results.supersede("server-failed", "again"), []);
+    assert.equal(results.supersede(failed, "again"), []);
+    // a series whose launch changed: every trial of it goes, whatever its verdict; a second attempt's raw folder is -2
+    const series = order[1].config.label;
+    const ofSeries = results.readPoints().filter((r) => r.series === series).map((r) => `${r.figure}__${r.series}__${r.offered_rate}__t${r.trial}`);
+    assert.ok(ofSeries.includes(order[1].id));
+    assert.equal(results.supersede((r) => r.series === series, "relaunched"), ofSeries);
+    assert.ok(existsSync(join(results.dir, "superseded", "raw", `${order[1].id}-2`, "server.stderr")));
+    assert.ok(results.readPoints().every((r) => r.series !== series));
+    assert.is((await go()).ran, ofSeries.length);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
