@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { cpus, totalmem, hostname } from "node:os";
 import { randomInt } from "node:crypto";
 import {
-  EXPERIMENTS, PROFILES, getProfile, runMatrix, figureLines, estimatePointS, pointId, CLIENT_TIMEOUT_S, knownLabels, type MatrixOptions, type PointSpec, type Profile,
+  EXPERIMENTS, PROFILES, getProfile, runMatrix, figureLines, estimatePointS, pointId, trialsOf, CLIENT_TIMEOUT_S, knownLabels, type MatrixOptions, type PointSpec, type Profile,
 } from "./experiments.ts";
 import { RunResults } from "./results.ts";
 import { runPoints, runOrder, installInterrupt } from "./run.ts";
@@ -225,17 +225,28 @@ async function cmdRun(): Promise<number> {
     const o = prev.matrix as MatrixOptions;
     const stored = prev.profile_settings as Profile;
     // --experiment extends a run with more of its profile's experiments: one results folder holds every figure. One
-    // added to the profile since the run began comes with the profile's present rates for it (run.json records them).
-    const added = (listOpt(v.experiment) ?? []).filter((e) => !o.experiments?.includes(e));
-    const present = PROFILES[stored.name]?.plan ?? {};
+    // added to the profile since the run began comes with the profile's present rates for it (run.json records them);
+    // one the run has takes the trials the profile has added to it since (never fewer: recorded points stay).
+    const requested = listOpt(v.experiment) ?? [];
+    const added = requested.filter((e) => !o.experiments?.includes(e));
+    const presentProfile = PROFILES[stored.name];
+    const present = presentProfile?.plan ?? {};
     for (const e of added) if (!stored.plan[e] && !present[e]) throw new Error(`${e} is not in profile ${stored.name}'s plan`);
     const fresh = added.filter((e) => !stored.plan[e]);
-    const presentTrials = PROFILES[stored.name]?.trials ?? {};
+    const presentTrials = presentProfile?.trials ?? {};
+    const moreTrials = requested.filter((e) => !added.includes(e) && (stored.plan[e] ?? []).some((r) => trialsOf(presentProfile, e, r) !== trialsOf(stored, e, r)));
+    for (const e of moreTrials) {
+      if (stored.plan[e].some((r) => trialsOf(presentProfile, e, r) < trialsOf(stored, e, r))) {
+        throw new Error(`profile ${stored.name} now runs fewer trials of ${e} than run ${v.resume} began with: a resume only adds trials`);
+      }
+    }
+    const adopt = [...fresh, ...moreTrials].filter((e) => presentTrials[e] !== undefined);
     const profile: Profile = { ...stored, plan: { ...stored.plan, ...Object.fromEntries(fresh.map((e) => [e, present[e]])) },
-      trials: { ...stored.trials, ...Object.fromEntries(fresh.filter((e) => presentTrials[e] !== undefined).map((e) => [e, presentTrials[e]])) } };
+      trials: { ...stored.trials, ...Object.fromEntries(adopt.map((e) => [e, presentTrials[e]])) } };
     if (added.length && (o.series || o.rates)) throw new Error(`run ${v.resume} is restricted to some series or rates: it cannot take more experiments`);
     const matrix = { ...o, experiments: [...(o.experiments ?? Object.keys(profile.plan)), ...added] };
-    log(`resuming ${v.resume} with its own settings (profile ${profile.name}, k ${prev.k})${added.length ? `, adding ${added.join(", ")}` : ""}`);
+    log(`resuming ${v.resume} with its own settings (profile ${profile.name}, k ${prev.k})${added.length ? `, adding ${added.join(", ")}` : ""}` +
+      `${moreTrials.length ? `, with the profile's present trials of ${moreTrials.join(", ")}` : ""}`);
     const run = matrixRun(profile, matrix);
     const redo = redoRules(run.points);
     if (v["dry-run"]) {

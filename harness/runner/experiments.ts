@@ -91,15 +91,19 @@ const TUNING_CLAIM_RATES: Record<string, number[]> = {
   fig4: [10000, 15000, 30000], fig5: [10000, 15000, 30000], fig6: [10000, 15000, 30000],
 };
 
+/** The peers' rates in the standard profile (a glance at nginx along the axis), and their trials' in every profile. */
+const PEER_RATES = [5000, 10000, 15000, 30000];
+
 /**
  * n = 3 wherever the claims (notebooks/lib/claims.ts) compare our lines with one another — effects, orderings,
  * equivalences —, so that each comparison has a confidence interval: Figure 7's eight lines at every rate (C1–C5,
  * C16, C17), Table 1's seven (C15) and the tuning figures at the rates their claims use (C7 Figure 1, C8 Figure 2,
- * C9 Figure 3, C10–C11 Figure 4, C12 Figure 5, C13 Figure 6). One trial for `poll` (C9's poll overhead is a level
- * beside the paper's, not a comparison) and `peers` (not in the paper).
+ * C9 Figure 3, C10–C11 Figure 4, C12 Figure 5, C13 Figure 6), and the peers, whose one comparison (userver's SPED over
+ * nginx-1w) the claims report gives with its interval. One trial for `poll` (C9's poll overhead is a level beside the
+ * paper's, not a comparison).
  */
 const THREE_TRIALS: Record<string, Trials> = {
-  fig7: 3, table1: 3,
+  fig7: 3, table1: 3, peers: Object.fromEntries(PEER_RATES.map((r) => [String(r), 3])),
   ...Object.fromEntries(Object.entries(TUNING_CLAIM_RATES).map(([id, rates]) => [id, Object.fromEntries(rates.map((r) => [String(r), 3]))])),
 };
 
@@ -114,12 +118,12 @@ export const PROFILES: Record<string, Profile> = {
   standard: {
     name: "standard",
     description: "every figure at 7 rates, the peers at 4, 40-second points; n = 3 for Figure 7 (every rate), Table 1, and the tuning " +
-      "figures at 10,000, 15,000 and 30,000 req/s (Figure 3 also 25,000); n = 1 for the tuning figures' other rates, C9's profiles and the peers",
+      "figures at 10,000, 15,000 and 30,000 req/s (Figure 3 also 25,000), and the peers; n = 1 for the tuning figures' other rates and C9's profiles",
     // an experiment over the whole axis runs 7 of its rates; one with a few rates of its own (Table 1, C9's profiles) runs
     // those; the peers (not in the paper) a glance at 4
     plan: {
       ...Object.fromEntries(EXPERIMENTS.filter((e) => !e.sameAs).map((e) => [e.id, e.rates === AXIS ? STD_RATES : e.rates])),
-      peers: [5000, 10000, 15000, 30000],
+      peers: PEER_RATES,
     },
     trials: THREE_TRIALS,
     warmupS: 15, durationS: 40, idleS: 2, clientTimeoutS: CLIENT_TIMEOUT_S,
@@ -127,7 +131,7 @@ export const PROFILES: Record<string, Profile> = {
   full: {
     name: "full",
     description: "every line of every figure at the paper's 12 rates, 4-minute points, 2-minute idle (the paper's); n = 3 as in standard " +
-      "(Figure 7 and Table 1 at every rate, the tuning figures at 10,000, 15,000 and 30,000 req/s, Figure 3 also 25,000), n = 1 elsewhere",
+      "(Figure 7 and Table 1 at every rate, the tuning figures at 10,000, 15,000 and 30,000 req/s, Figure 3 also 25,000, the peers at standard's 4), n = 1 elsewhere",
     plan: Object.fromEntries(EXPERIMENTS.filter((e) => !e.sameAs).map((e) => [e.id, e.rates])),
     trials: THREE_TRIALS,
     warmupS: 60, durationS: 240, idleS: 120, clientTimeoutS: CLIENT_TIMEOUT_S,

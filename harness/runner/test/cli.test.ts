@@ -51,6 +51,15 @@ test("a run extended with another figure measures only the lines it does not hav
     const o = cli("run", "--resume", "older", "--experiment", "fig5", "--results", results, "--dry-run");
     assert.is(o.code, 0, o.out);
     assert.match(o.out, /fig5 +userver-b-50K-200p +5000, 10000×3, 12500, 15000×3, 20000, 25000, 30000×3/);
+    // an experiment the run has, named again, takes the trials the profile has added to it since; never fewer
+    run("peers1", { experiments: ["fig7", "peers"] }, { trials: { ...PROFILES.standard.trials, peers: 1 } });
+    const p = cli("run", "--resume", "peers1", "--experiment", "peers", "--results", results, "--dry-run");
+    assert.is(p.code, 0, p.out);
+    assert.match(p.out, /with the profile's present trials of peers/);
+    assert.match(p.out, /peers +nginx-1w +5000×3, 10000×3, 15000×3, 30000×3/);
+    assert.match(cli("run", "--resume", "peers1", "--results", results, "--dry-run").out, /peers +nginx-1w +5000, 10000, 15000, 30000\n/);
+    run("peers5", { experiments: ["fig7", "peers"] }, { trials: { ...PROFILES.standard.trials, peers: 5 } });
+    assert.match(cli("run", "--resume", "peers5", "--experiment", "peers", "--results", results, "--dry-run").out, /fewer trials of peers .* only adds trials/);
     run("some", { experiments: ["fig7"], series: ["knot-b-20K-100w"] });
     const s = cli("run", "--resume", "some", "--experiment", "fig3", "--results", results, "--dry-run");
     assert.is(s.code, 1, s.out);
