@@ -124,7 +124,7 @@ function printDryRun(points: PointSpec[], profile: Profile, k: number, correctne
 
 /** Runs a matrix into results/<run-id>/, resuming if asked; the testbed is brought down at the end and on Ctrl-C. */
 async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Record<string, unknown>,
-  o: { id?: string; resume?: boolean; redo?: Redo[] } = {}): Promise<number> {
+  o: { id?: string; resume?: boolean; redo?: Redo[]; extended?: { experiments: string[]; trials: string[] } } = {}): Promise<number> {
   const so = contextOptions();
   const id = o.id ?? v["run-id"] ?? runId(profile.name);
   const results = RunResults.open(so.resultsRoot, id);
@@ -161,7 +161,8 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
     // A resumed run's points may come from several commits: each start or resume is recorded with the points before it.
     const done = results.donePoints();
     const segment = { started: new Date().toISOString(), ...git, points_before: done.size, quota: session.bed.quota, machine,
-      ...(redo.length ? { redone } : {}) };
+      ...(redo.length ? { redone } : {}),
+      ...(o.extended && (o.extended.experiments.length || o.extended.trials.length) ? { extended: o.extended } : {}) };
     // the order is drawn once and recorded: a resume runs the recorded order on (and draws only for points added since)
     const orderSeed = previous?.order_seed !== undefined ? Number(previous.order_seed) : (numberOpt("order-seed") ?? randomInt(2 ** 31));
     const ordered = runOrder(points, orderSeed, previous?.order as string[] | undefined);
@@ -256,7 +257,7 @@ async function cmdRun(): Promise<number> {
       console.log(`(${run.points.length - todo.length} of the run's ${run.points.length} points are already there)`);
       return 0;
     }
-    return runMatrixCommand(run.points, profile, run.meta, { id: v.resume, resume: true, redo });
+    return runMatrixCommand(run.points, profile, run.meta, { id: v.resume, resume: true, redo, extended: { experiments: added, trials: moreTrials } });
   }
   if (v["redo-server-failed"] || v["redo-series"]) throw new Error("--redo-server-failed and --redo-series go with --resume RUN_ID");
   if (!v.profile) throw new Error(`--profile is required; valid: ${Object.keys(PROFILES).join(", ")}`);

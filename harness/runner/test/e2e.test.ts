@@ -1,5 +1,6 @@
 // End to end: a tiny run through the CLI (2 configurations that exist, 2 rates, 5 s points, a 2-directory file set) on
-// the emulated testbed when this machine can host it (root), on loopback otherwise; then a resume that redoes nothing.
+// the emulated testbed when this machine can host it (root), on loopback otherwise; then a resume that redoes nothing,
+// and one that measures a series again.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
@@ -45,7 +46,7 @@ function cli(args: string[]): Promise<{ code: number | null; out: string }> {
   });
 }
 
-test("a tiny run produces the results folder with verdicts, and a resume redoes nothing", async () => {
+test("a tiny run produces the results folder with verdicts, a resume redoes nothing, a redone series is kept", async () => {
   const labels = twoConfigurations();
   assert.is(labels.length, 2, "need two built servers of Figure 7 (make -C servers)");
   assert.ok(existsSync(join(REPO, "harness/loadgen/loadgen")), "need the load generator (make -C harness/loadgen)");
@@ -94,6 +95,21 @@ test("a tiny run produces the results folder with verdicts, and a resume redoes 
     assert.is(again.code, 0, again.out);
     assert.match(again.out, "0 points run, 8 already there");
     assert.is(parse(readFileSync(join(runDir, "points.csv"), "utf8"), { columns: true }).length, 8);
+
+    // a series relaunched after a fix is measured again (the old points kept under superseded/); a run whose profile
+    // has since grown an experiment's trials takes them when the experiment is named (here: none left to run)
+    const grown = JSON.parse(readFileSync(join(runDir, "run.json"), "utf8"));
+    writeFileSync(join(runDir, "run.json"), JSON.stringify({ ...grown, profile_settings: { ...grown.profile_settings, trials: { fig7: 1 } } }));
+    const redo = await cli(["run", "--resume", "e2e", "--experiment", "fig7", "--redo-series", labels[1], ...common]);
+    assert.is(redo.code, 0, redo.out);
+    assert.match(redo.out, "with the profile's present trials of fig7");
+    assert.match(redo.out, /measuring again 4 point\(s\): /);
+    assert.match(redo.out, "4 points run, 4 already there");
+    const segments = JSON.parse(readFileSync(join(runDir, "run.json"), "utf8")).segments;
+    assert.equal(segments.map((x: { points_before: number }) => x.points_before), [0, 8, 4]);
+    assert.equal([segments[2].redone.length, segments[2].extended], [4, { experiments: [], trials: ["fig7"] }]);
+    const superseded = parse(readFileSync(join(runDir, "superseded", "points.csv"), "utf8"), { columns: true }) as Record<string, string>[];
+    assert.ok(superseded.length === 4 && superseded.every((r) => r.series === labels[1] && /^launch of .* changed; measured again in segment 3/.test(r.superseded_because)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
