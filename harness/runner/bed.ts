@@ -58,6 +58,13 @@ export function openBed(hostsFile?: string): Bed {
   async function applyScale() {
     if (await env.serverDiskStats(cfg)) await env.setServerDiskScale(cfg, diskScale); // else serveRoot applies it on mounting
   }
+  let fdLimit: Promise<number> | undefined;
+  async function readServerFdLimit() {
+    const hard = (await hostRlimits(cfg, "server"))["Max open files"]?.hard;
+    const n = Number(hard);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`the server host's descriptor limit is "${hard}", not a number`);
+    return n;
+  }
   const bed: Bed = {
     cfg,
     kind: cfg.kind,
@@ -105,12 +112,7 @@ export function openBed(hostsFile?: string): Bed {
       const g = await env.serverCgroupStats(cfg);
       return { reads: g.diskReads, readBytes: g.diskReadBytes, busyNs: null, seeks: null };
     },
-    async serverFdLimit() {
-      const hard = (await hostRlimits(cfg, "server"))["Max open files"]?.hard;
-      const n = Number(hard);
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`the server host's descriptor limit is "${hard}", not a number`);
-      return n;
-    },
+    serverFdLimit: () => (fdLimit ??= readServerFdLimit()), // a fact of the host: read once, not before every point
     report: () => report(cfg),
     up: (log) => env.up(cfg, { log }),
     down: (log) => env.down(cfg, { log }),
