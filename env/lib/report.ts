@@ -129,6 +129,19 @@ export async function hostRlimits(cfg: Config, host: string): Promise<Record<str
   return parseLimits(await run(hostCommand(cfg, host, ["cat", "/proc/self/limits"])));
 }
 
+/** This process's own limits: what a dry run, which has no testbed to ask, can know. */
+export function ownRlimits(): Record<string, { soft: string; hard: string; units: string }> {
+  return parseLimits(readFileSync("/proc/self/limits", "utf8"));
+}
+
+/** The hard limit on open descriptors in a host's limits (our servers and nginx raise their soft limit to it). */
+export function hardFdLimit(limits: Record<string, { hard: string }>): number {
+  const hard = limits["Max open files"]?.hard;
+  const n = Number(hard);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`the descriptor limit is "${hard}", not a number`);
+  return n;
+}
+
 function parseLimits(text: string): Record<string, { soft: string; hard: string; units: string }> {
   const out: Record<string, { soft: string; hard: string; units: string }> = {};
   for (const line of text.split("\n").slice(1)) {

@@ -2,10 +2,11 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cpuMask, hostCommand, loadConfig, parseConfig, serverAddress, up, down, setServerCpuQuota } from "../lib/testbed.ts";
-import { report } from "../lib/report.ts";
+import { hardFdLimit, hostRlimits, ownRlimits, report } from "../lib/report.ts";
 import { REPO, rejects } from "./helpers.ts";
 
 const hostsDir = join(REPO, "env/hosts");
@@ -109,6 +110,14 @@ test("loopback: up and down do nothing, limits are refused, the report says it i
   assert.is(r.faithful, false);
   assert.ok(r.caveats.some((c: string) => /no CPU quota/.test(c)));
   assert.is(r.testbed.server.pinnedWith, "taskset");
+});
+
+test("the descriptor limit: a host's and this process's read alike, what the shell says; a non-number is refused", async () => {
+  const shell = Number(execFileSync("sh", ["-c", "ulimit -Hn"], { encoding: "utf8" }).trim());
+  assert.is(hardFdLimit(ownRlimits()), shell);
+  assert.is(hardFdLimit(await hostRlimits(loadConfig(join(hostsDir, "loopback.json")), "server")), shell);
+  assert.throws(() => hardFdLimit({ "Max open files": { hard: "unlimited" } }), /descriptor limit is "unlimited", not a number/);
+  assert.throws(() => hardFdLimit({}), /descriptor limit is "undefined"/);
 });
 
 test.run();

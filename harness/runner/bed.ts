@@ -1,7 +1,7 @@
 // The runner's view of the testbed (env/lib/testbed.ts): hosts, commands on them, the server core, its cgroup counters,
 // and the server's disk (the latency disk on the emulated testbed, a blkio throttle over ssh).
 import * as env from "../../env/lib/testbed.ts";
-import { report, hostRlimits } from "../../env/lib/report.ts";
+import { report, hostRlimits, hardFdLimit } from "../../env/lib/report.ts";
 import { checkK, testbedDisk } from "./scale.ts";
 
 /** Cumulative counters of the server's disk. */
@@ -59,12 +59,6 @@ export function openBed(hostsFile?: string): Bed {
     if (await env.serverDiskStats(cfg)) await env.setServerDiskScale(cfg, diskScale); // else serveRoot applies it on mounting
   }
   let fdLimit: Promise<number> | undefined;
-  async function readServerFdLimit() {
-    const hard = (await hostRlimits(cfg, "server"))["Max open files"]?.hard;
-    const n = Number(hard);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`the server host's descriptor limit is "${hard}", not a number`);
-    return n;
-  }
   const bed: Bed = {
     cfg,
     kind: cfg.kind,
@@ -112,7 +106,7 @@ export function openBed(hostsFile?: string): Bed {
       const g = await env.serverCgroupStats(cfg);
       return { reads: g.diskReads, readBytes: g.diskReadBytes, busyNs: null, seeks: null };
     },
-    serverFdLimit: () => (fdLimit ??= readServerFdLimit()), // a fact of the host: read once, not before every point
+    serverFdLimit: () => (fdLimit ??= hostRlimits(cfg, "server").then(hardFdLimit)), // a fact of the host: read once, not before every point
     report: () => report(cfg),
     up: (log) => env.up(cfg, { log }),
     down: (log) => env.down(cfg, { log }),

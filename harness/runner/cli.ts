@@ -13,7 +13,7 @@ import { REFERENCE, QUOTA_TOLERANCE, searchQuota, searchK, refineQuota, K_CANDID
 import { getFamily, coarseMatrix, fineMatrix, best, score, FAMILIES } from "./tune.ts";
 import { parseLabel, connsPerFdTable } from "./labels.ts";
 import { openBed } from "./bed.ts";
-import { readFileSync } from "node:fs";
+import { hardFdLimit, ownRlimits } from "../../env/lib/report.ts";
 import { MAX_K } from "./scale.ts";
 import { Rng } from "../workload/random.ts";
 import { machineDifferences, machineIdentity, type MachineIdentity } from "../lib/machine.ts";
@@ -82,24 +82,18 @@ function runId(profile: string): string {
   return `${new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}-${profile}`;
 }
 
-/** This machine's hard limit on open descriptors per process (servers raise their soft limit to it). */
-function hardFdLimit(): number {
-  const m = /^Max open files\s+\S+\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
-  return m ? Number(m[1]) : Infinity;
-}
-
 /** Configurations whose connection cap at k does not fit in one descriptor table here: they run capped below their
- *  label (e.g. Knot's 40K-thread lines at k = 0.6 need 24,000 descriptors). */
-function fdCappedWarnings(points: PointSpec[], k: number): string[] {
-  const limit = hardFdLimit();
+ *  label (e.g. Knot's 40K-thread lines at k = 0.6 need 24,000 descriptors), given the server host's hard limit. */
+function fdCappedWarnings(points: PointSpec[], k: number, limit: number): string[] {
   const over = new Map(points.map((p) => [p.config.label, connsPerFdTable(p.config, k)] as const).filter(([, n]) => n > limit));
   return [...over].map(([label, n]) => `${label} needs ${n} descriptors in one process at k = ${k}, ` +
-    `over this machine's limit of ${limit}: it runs capped below its label, its connections can fill the table and a ` +
+    `over the server's limit of ${limit}: it runs capped below its label, its connections can fill the table and a ` +
     `file opened then gets a 503 (a smaller --k keeps its cap)`);
 }
 
 function printDryRun(points: PointSpec[], profile: Profile, k: number, correctness: boolean): void {
-  for (const w of fdCappedWarnings(points, k)) console.log(`warning: ${w}`);
+  // no testbed is up in a dry run: this machine's limit stands for the server's
+  for (const w of fdCappedWarnings(points, k, hardFdLimit(ownRlimits()))) console.log(`warning: ${w}`);
   // each line's rates, a rate run in several trials as rate×n
   const bySeries = new Map<string, Map<number, number>>();
   for (const p of points) {
@@ -149,7 +143,7 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
     const quota = keepRunQuota ? runQuota : (numberOpt("quota") ?? cal?.quota);
     if (keepRunQuota && quota !== cal?.quota) log(`quota ${quota} of a core: the run's own (this testbed's calibration says ${cal?.quota ?? "nothing"})`);
     if (quota !== undefined) await session.bed.setQuota(quota);
-    const warnings = session.bed.kind === "ssh" ? [] : fdCappedWarnings(points, k); // an ssh server has its own limit
+    const warnings = fdCappedWarnings(points, k, await session.bed.serverFdLimit());
     for (const w of warnings) log(`warning: ${w}`);
     const disk = await session.bed.scaleDisk(k);
     const git = await gitFacts();
