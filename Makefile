@@ -55,8 +55,8 @@ testbed-status: setup
 calibrate: build
 	@$(TSX) harness/runner/cli.ts calibrate
 
-# Each `make replicate` is a new run in results/$(RUN_ID)/; `make replicate RUN_ID=<an earlier id>` resumes that one
-# (finished points are kept). Its figures, Table 1 and claims report go to results/$(RUN_ID)/figures/, leaving the
+# Each `make replicate` is a new run in results/$(RUN_ID)/; `make replicate RUN_ID=<an earlier id> PROFILE=<its profile>`
+# resumes that one (finished points are kept). Its figures, Table 1 and claims report go to results/$(RUN_ID)/figures/, leaving the
 # committed reference's paper-figures/ alone.
 ifndef RUN_ID
 RUN_ID := $(shell date -u +%Y%m%d-%H%M%S)-$(PROFILE)

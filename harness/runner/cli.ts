@@ -25,11 +25,12 @@ import {
 
 const USAGE = `usage: cli.ts <command> [options]
   run        --experiment fig7[,table1…] --profile quick|standard|full [--series L,…] [--rates R,…]
-             [--dry-run] [--resume RUN_ID [--redo-server-failed] [--redo-series L,…]] [--k K] [--quota F] [--uncalibrated]
-  replicate  --profile quick|standard|full [--dry-run]        (calibrates first when the testbed is not)
+             [--dry-run] [--resume RUN_ID [--redo-server-failed] [--redo-series L,…]]
+  replicate  --profile quick|standard|full [--run-id ID] [--dry-run]   (calibrates first when the testbed is not;
+             an existing run's id resumes it, given its own profile)
   calibrate  [--k K] [--duration S] [--warmup S]               (quota for ${REFERENCE.label}; largest k)
   tune       --family ${Object.keys(FAMILIES).join("|")} [--rates 15000,30000] [--profile quick] [--dry-run]
-common: [--hosts env/hosts/FILE.json] [--results DIR] [--data DIR] [--dirs 680] [--seed 1] [--order-seed N] [--loadgens-per-client 1]
+common: [--k K] [--quota F] [--uncalibrated] [--run-id ID] [--hosts env/hosts/FILE.json] [--results DIR] [--data DIR] [--dirs 680] [--seed 1] [--order-seed N] [--loadgens-per-client 1]
         [--duration S] [--warmup S] [--idle S] [--client-timeout S (smoke tests only)] [--no-prewarm (page cache left as found: smoke tests)] [--keep-scratch] [--no-correctness]
 experiments: ${EXPERIMENTS.map((e) => e.id).join(", ")}; profiles: ${Object.keys(PROFILES).join(", ")}`;
 
@@ -124,6 +125,8 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
   const results = RunResults.open(so.resultsRoot, id);
   const previous = results.readRun();
   if (o.resume && !previous) throw new Error(`no run ${id} in ${so.resultsRoot} to resume`);
+  if (previous && !o.resume) throw new Error(`run ${id} exists in ${so.resultsRoot}: resume it (run --resume ${id}), or choose another --run-id`);
+  if (previous) results.checkColumns();
   const ctl = new AbortController();
   const uninstall = installInterrupt(ctl, log);
   let session: RunContext | null = null;
@@ -211,47 +214,52 @@ function redoRules(points: PointSpec[]): Redo[] {
   ];
 }
 
+/** Resumes run `id` with its own profile, k, quota and order (--experiment may add experiments or trials). */
+async function resumeRun(id: string): Promise<number> {
+  const results = RunResults.open(resultsRoot(), id);
+  const prev = results.readRun();
+  if (!prev) throw new Error(`no run ${id} to resume`);
+  const o = prev.matrix as MatrixOptions;
+  const stored = prev.profile_settings as Profile;
+  // --experiment extends a run with more of its profile's experiments: one results folder holds every figure. One
+  // added to the profile since the run began comes with the profile's present rates for it (run.json records them);
+  // one the run has takes the trials the profile has added to it since (never fewer: recorded points stay).
+  const requested = listOpt(v.experiment) ?? [];
+  const added = requested.filter((e) => !o.experiments?.includes(e));
+  const presentProfile = PROFILES[stored.name];
+  const present = presentProfile?.plan ?? {};
+  for (const e of added) if (!stored.plan[e] && !present[e]) throw new Error(`${e} is not in profile ${stored.name}'s plan`);
+  const fresh = added.filter((e) => !stored.plan[e]);
+  const presentTrials = presentProfile?.trials ?? {};
+  const moreTrials = requested.filter((e) => !added.includes(e) && (stored.plan[e] ?? []).some((r) => trialsOf(presentProfile, e, r) !== trialsOf(stored, e, r)));
+  for (const e of moreTrials) {
+    if (stored.plan[e].some((r) => trialsOf(presentProfile, e, r) < trialsOf(stored, e, r))) {
+      throw new Error(`profile ${stored.name} now runs fewer trials of ${e} than run ${id} began with: a resume only adds trials`);
+    }
+  }
+  const adopt = [...fresh, ...moreTrials].filter((e) => presentTrials[e] !== undefined);
+  const profile: Profile = { ...stored, plan: { ...stored.plan, ...Object.fromEntries(fresh.map((e) => [e, present[e]])) },
+    trials: { ...stored.trials, ...Object.fromEntries(adopt.map((e) => [e, presentTrials[e]])) } };
+  if (added.length && (o.series || o.rates)) throw new Error(`run ${id} is restricted to some series or rates: it cannot take more experiments`);
+  const matrix = { ...o, experiments: [...(o.experiments ?? Object.keys(profile.plan)), ...added] };
+  log(`resuming ${id} with its own settings (profile ${profile.name}, k ${prev.k})${added.length ? `, adding ${added.join(", ")}` : ""}` +
+    `${moreTrials.length ? `, with the profile's present trials of ${moreTrials.join(", ")}` : ""}`);
+  const run = matrixRun(profile, matrix);
+  const redo = redoRules(run.points);
+  if (v["dry-run"]) {
+    const done = results.donePoints((row) => redo.some((r) => r.which(row)));
+    const todo = run.points.filter((p) => !done.has(p.id));
+    printDryRun(todo, profile, Number(prev.k), !v["no-correctness"]);
+    console.log(`(${run.points.length - todo.length} of the run's ${run.points.length} points are already there)`);
+    return 0;
+  }
+  return runMatrixCommand(run.points, profile, run.meta, { id, resume: true, redo, extended: { experiments: added, trials: moreTrials } });
+}
+
 async function cmdRun(): Promise<number> {
   if (v.resume) {
-    const results = RunResults.open(resultsRoot(), v.resume);
-    const prev = results.readRun();
-    if (!prev) throw new Error(`no run ${v.resume} to resume`);
     if (v.profile || v.series || v.rates) throw new Error("--resume keeps the run's own profile, series and rates (only --experiment may be added)");
-    const o = prev.matrix as MatrixOptions;
-    const stored = prev.profile_settings as Profile;
-    // --experiment extends a run with more of its profile's experiments: one results folder holds every figure. One
-    // added to the profile since the run began comes with the profile's present rates for it (run.json records them);
-    // one the run has takes the trials the profile has added to it since (never fewer: recorded points stay).
-    const requested = listOpt(v.experiment) ?? [];
-    const added = requested.filter((e) => !o.experiments?.includes(e));
-    const presentProfile = PROFILES[stored.name];
-    const present = presentProfile?.plan ?? {};
-    for (const e of added) if (!stored.plan[e] && !present[e]) throw new Error(`${e} is not in profile ${stored.name}'s plan`);
-    const fresh = added.filter((e) => !stored.plan[e]);
-    const presentTrials = presentProfile?.trials ?? {};
-    const moreTrials = requested.filter((e) => !added.includes(e) && (stored.plan[e] ?? []).some((r) => trialsOf(presentProfile, e, r) !== trialsOf(stored, e, r)));
-    for (const e of moreTrials) {
-      if (stored.plan[e].some((r) => trialsOf(presentProfile, e, r) < trialsOf(stored, e, r))) {
-        throw new Error(`profile ${stored.name} now runs fewer trials of ${e} than run ${v.resume} began with: a resume only adds trials`);
-      }
-    }
-    const adopt = [...fresh, ...moreTrials].filter((e) => presentTrials[e] !== undefined);
-    const profile: Profile = { ...stored, plan: { ...stored.plan, ...Object.fromEntries(fresh.map((e) => [e, present[e]])) },
-      trials: { ...stored.trials, ...Object.fromEntries(adopt.map((e) => [e, presentTrials[e]])) } };
-    if (added.length && (o.series || o.rates)) throw new Error(`run ${v.resume} is restricted to some series or rates: it cannot take more experiments`);
-    const matrix = { ...o, experiments: [...(o.experiments ?? Object.keys(profile.plan)), ...added] };
-    log(`resuming ${v.resume} with its own settings (profile ${profile.name}, k ${prev.k})${added.length ? `, adding ${added.join(", ")}` : ""}` +
-      `${moreTrials.length ? `, with the profile's present trials of ${moreTrials.join(", ")}` : ""}`);
-    const run = matrixRun(profile, matrix);
-    const redo = redoRules(run.points);
-    if (v["dry-run"]) {
-      const done = results.donePoints((row) => redo.some((r) => r.which(row)));
-      const todo = run.points.filter((p) => !done.has(p.id));
-      printDryRun(todo, profile, Number(prev.k), !v["no-correctness"]);
-      console.log(`(${run.points.length - todo.length} of the run's ${run.points.length} points are already there)`);
-      return 0;
-    }
-    return runMatrixCommand(run.points, profile, run.meta, { id: v.resume, resume: true, redo, extended: { experiments: added, trials: moreTrials } });
+    return resumeRun(v.resume);
   }
   if (v["redo-server-failed"] || v["redo-series"]) throw new Error("--redo-server-failed and --redo-series go with --resume RUN_ID");
   if (!v.profile) throw new Error(`--profile is required; valid: ${Object.keys(PROFILES).join(", ")}`);
@@ -264,6 +272,12 @@ async function cmdRun(): Promise<number> {
 
 async function cmdReplicate(): Promise<number> {
   if (!v.profile) throw new Error(`--profile is required; valid: ${Object.keys(PROFILES).join(", ")}`);
+  // an existing run id is a resume: the run's own profile, quota and machine checks, not a second matrix in its folder
+  const existing = v["run-id"] ? RunResults.open(resultsRoot(), v["run-id"]).readRun() : null;
+  if (existing) {
+    if (existing.profile !== v.profile) throw new Error(`run ${v["run-id"]} is a ${existing.profile} run: resume it with PROFILE=${existing.profile} (--profile ${existing.profile})`);
+    return resumeRun(v["run-id"]!);
+  }
   const profile = profileWithOverrides(v.profile);
   const run = matrixRun(profile, { experiments: Object.keys(profile.plan) });
   if (v["dry-run"]) { printDryRun(run.points, profile, chooseK(numberOpt("k"), readCalibration(resultsRoot())), !v["no-correctness"]); return 0; }

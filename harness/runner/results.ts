@@ -5,7 +5,7 @@ import { stringify } from "csv-stringify/sync";
 import { parse } from "csv-parse/sync";
 import { pointId } from "./experiments.ts";
 
-/** points.csv columns, exactly in the brief's order; rates and throughput in paper units. */
+/** points.csv columns, in this order (a run's file keeps it: see columnMismatch); rates and throughput in paper units. */
 export const POINT_COLUMNS = [
   "run_id", "figure", "series", "server", "variant", "max_conns", "procs_or_workers", "offered_rate", "offered_rate_testbed",
   "trial", "k", "duration_s", "sessions", "requests", "replies", "reply_rate", "throughput_mbps", "mean_response_ms",
@@ -34,9 +34,24 @@ export function writeAtomic(path: string, text: string): void {
 const fmt = (v: string | number | null | undefined) =>
   v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v)) ? "" : typeof v === "number" ? Number(v.toFixed(4)) : v;
 
+/** How a CSV's header differs from `columns` (null: it is the same, or the file is new). A row appended under another
+ *  header would land in the wrong columns. */
+function columnMismatch(path: string, columns: readonly string[]): string | null {
+  if (!existsSync(path)) return null;
+  const have = readFileSync(path, "utf8").split("\n", 1)[0].split(",");
+  if (have.join(",") === columns.join(",")) return null;
+  const lacks = columns.filter((c) => !have.includes(c)), extra = have.filter((c) => !columns.includes(c));
+  return `${path}'s columns are not this runner's (${lacks.length ? `it lacks ${lacks.join(", ")}` : ""}` +
+    `${lacks.length && extra.length ? "; " : ""}${extra.length ? `it has ${extra.join(", ")}` : ""}` +
+    `${lacks.length || extra.length ? "" : "their order differs"}): another version of the runner made it, and rows ` +
+    `appended now would not line up; the notebooks still read it`;
+}
+
 /** Appends rows to a CSV with one write (O_APPEND), writing the header first if the file is new. */
 function appendCsv(path: string, columns: readonly string[], rows: Record<string, unknown>[]): void {
   dropPartialLine(path);
+  const mismatch = columnMismatch(path, columns);
+  if (mismatch) throw new Error(mismatch);
   const header = existsSync(path) ? "" : stringify([columns as string[]]);
   const body = stringify(rows.map((r) => columns.map((c) => fmt(r[c] as string | number | null))));
   appendFileSync(path, header + body);
@@ -98,6 +113,12 @@ export class RunResults {
         .map((r) => PROFILE_COLUMNS.map((c) => fmt((r as Record<string, string | number>)[c])))]));
     }
     appendCsv(this.pointsCsv, POINT_COLUMNS, [row]);
+  }
+
+  /** Refuses a run whose points.csv another version of the runner wrote (before a resume measures anything). */
+  checkColumns(): void {
+    const mismatch = columnMismatch(this.pointsCsv, POINT_COLUMNS);
+    if (mismatch) throw new Error(`run ${this.runId} cannot be resumed: ${mismatch}`);
   }
 
   readProfile(): Record<string, string>[] {

@@ -65,6 +65,17 @@ test("a run extended with another figure measures only the lines it does not hav
     assert.is(s.code, 1, s.out);
     assert.match(s.out, /restricted to some series or rates/);
     assert.match(cli("run", "--resume", "whole", "--profile", "quick", "--results", results, "--dry-run").out, /keeps the run's own profile/);
+    // replicate with an existing run's id resumes it, with its own profile; run without --resume does not touch it
+    const rep = cli("replicate", "--profile", "standard", "--run-id", "whole", "--results", results, "--dry-run");
+    assert.is(rep.code, 0, rep.out);
+    assert.match(rep.out, /resuming whole with its own settings \(profile standard/);
+    assert.match(cli("replicate", "--profile", "quick", "--run-id", "whole", "--results", results).out, /whole is a standard run: resume it with PROFILE=standard/);
+    assert.match(cli("run", "--profile", "quick", "--experiment", "fig7", "--run-id", "whole", "--results", results).out, /run whole exists in .*: resume it/);
+    // a run whose points.csv another version of the runner wrote is refused before anything is measured
+    writeFileSync(join(results, "whole", "points.csv"), "run_id,figure,series,offered_rate,reply_rate,verdict\n");
+    const old = cli("run", "--resume", "whole", "--results", results);
+    assert.is(old.code, 1, old.out);
+    assert.match(old.out, /run whole cannot be resumed: .*it lacks server, variant/);
   } finally {
     rmSync(results, { recursive: true, force: true });
   }

@@ -42,6 +42,22 @@ test("runs every point once, checks bytes on each configuration's first point, a
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
+test("rows are never appended under another version's columns: the append and a resume's check refuse it", () => {
+  const dir = mkdtempSync(join(tmpdir(), "run-"));
+  try {
+    const results = RunResults.open(dir, "r0");
+    results.checkColumns(); // a new run has no points.csv yet
+    const older = POINT_COLUMNS.filter((c) => c !== "trial" && c !== "disk_reads");
+    writeFileSync(results.pointsCsv, `${older.join(",")}\n`);
+    const row = fakeOutcome({ spec: points[0] } as PointRun).row;
+    assert.throws(() => results.appendPoint(row), /columns are not this runner's \(it lacks trial, disk_reads\)/);
+    assert.throws(() => results.checkColumns(), /run r0 cannot be resumed: .*lacks trial, disk_reads.*notebooks still read it/);
+    assert.is(readFileSync(results.pointsCsv, "utf8"), `${older.join(",")}\n`); // nothing appended
+    writeFileSync(results.pointsCsv, `${[...POINT_COLUMNS].reverse().join(",")}\n`);
+    assert.throws(() => results.checkColumns(), /their order differs/);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
 test("an interrupted run resumes without redoing finished points; a torn last line is dropped", async () => {
   const dir = mkdtempSync(join(tmpdir(), "run-"));
   try {
