@@ -27,7 +27,7 @@ test: build
 
 # The pure unit tests: no root, no testbed, no server or load generator under load; under a minute. They need only
 # the npm packages (`make setup` once). `TESTS=regex bash scripts/run-tests.sh` runs any other selection.
-UNIT_TESTS := ^(lib/test/.*|harness/(workload|profiler|verifier|lib)/test/.*|harness/runner/test/(page-cache|cli|labels|run|run-context|search)|env/test/config|notebooks/test/(claims|coverage|fidelity|figures|markdown|report|results|rules|table1))\.test\.ts$$
+UNIT_TESTS := ^(lib/test/.*|harness/(workload|profiler|verifier|lib)/test/.*|harness/runner/test/(page-cache|cli|labels|run|run-context|search)|env/test/config|notebooks/test/(claims|coverage|fidelity|figures|markdown|report|results|rules|stats|table1))\.test\.ts$$
 test-unit:
 	@TESTS='$(UNIT_TESTS)' bash scripts/run-tests.sh
 
