@@ -137,6 +137,9 @@ export class RunResults {
     if (!out.length) return [];
     const ids = out.map(rowId);
     const dir = join(this.dir, "superseded");
+    const columns = [...POINT_COLUMNS, "superseded_because"];
+    const mismatch = columnMismatch(join(dir, "points.csv"), columns); // refused before anything moves
+    if (mismatch) throw new Error(mismatch);
     for (const id of ids) {
       if (!existsSync(this.rawDir(id))) continue;
       let to = join(dir, "raw", id);
@@ -144,7 +147,7 @@ export class RunResults {
       mkdirSync(dirname(to), { recursive: true });
       renameSync(this.rawDir(id), to);
     }
-    appendCsv(join(dir, "points.csv"), [...POINT_COLUMNS, "superseded_because"], out.map((r) => ({ ...r, superseded_because: because })));
+    appendCsv(join(dir, "points.csv"), columns, out.map((r) => ({ ...r, superseded_because: because })));
     const kept = rows.filter((r) => !which(r));
     writeAtomic(this.pointsCsv, stringify([POINT_COLUMNS as unknown as string[], ...kept.map((r) => POINT_COLUMNS.map((c) => r[c] ?? ""))]));
     return ids;

@@ -178,6 +178,10 @@ test("points whose server failed, or a relaunched series, can be measured again;
     assert.ok(existsSync(join(results.dir, "superseded", "raw", `${order[1].id}-2`, "server.stderr")));
     assert.ok(results.readPoints().every((r) => r.series !== series));
     assert.is((await go()).ran, ofSeries.length);
+    // superseded/points.csv written by another version of the runner: refused before any raw folder moves
+    writeFileSync(join(results.dir, "superseded", "points.csv"), "run_id,series,superseded_because\n");
+    assert.throws(() => results.supersede((r) => r.series === series, "once more"), /columns are not this runner's/);
+    assert.ok(existsSync(results.rawDir(order[1].id)) && results.readPoints().some((r) => r.series === series));
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
