@@ -14,7 +14,8 @@ export interface MachineIdentity {
   paravirtNotes: string[];     // dmesg lines of the paravirt drivers saying how they run (e.g. "running under PVM (pv-lite)")
   clocksource: string | null;  // the kernel's current clock source
   kernel: string;              // kernel release
-  dmesgReadable: boolean;      // false when dmesg could not be read (then hypervisor and paravirt come from /sys only)
+  dmesgReadable: boolean;      // false when dmesg no longer holds the boot messages (unreadable, or overwritten since
+                               // boot): then hypervisor and paravirt come from /sys only and are unknown, not absent
 }
 
 const read = (path: string) => (existsSync(path) ? readFileSync(path, "utf8").trim() : null);
@@ -24,17 +25,19 @@ export function parseMachine(cpuinfo: string, dmesg: string | null, sysHyperviso
   kernel: string): MachineIdentity {
   const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.*)$`, "m").exec(cpuinfo)?.[1].trim();
   const flags = (field("flags") ?? "").split(/\s+/);
-  const said = (re: RegExp) => (dmesg ? re.exec(dmesg)?.[1].trim() ?? null : null);
+  // the kernel log is a ring: on a machine up long enough the boot's first lines, which name the hypervisor, are gone
+  const boot = dmesg !== null && /\] Linux version /.test(dmesg) ? dmesg : null;
+  const said = (re: RegExp) => (boot ? re.exec(boot)?.[1].trim() ?? null : null);
   return {
     cpuModel: field("model name") ?? "unknown",
     cpus: (cpuinfo.match(/^processor\s*:/gm) ?? []).length,
     hypervisorFlag: flags.includes("hypervisor"),
     hypervisor: said(/Hypervisor detected: (.+)$/m) ?? sysHypervisor,
     paravirt: said(/Booting paravirtualized kernel on (.+)$/m),
-    paravirtNotes: dmesg ? [...dmesg.matchAll(/^\[[\s\d.]+\]\s+([\w-]+: running (?:under|on) .+)$/gm)].map((m) => m[1].trim()) : [],
+    paravirtNotes: boot ? [...boot.matchAll(/^\[[\s\d.]+\]\s+([\w-]+: running (?:under|on) .+)$/gm)].map((m) => m[1].trim()) : [],
     clocksource,
     kernel,
-    dmesgReadable: dmesg !== null,
+    dmesgReadable: boot !== null,
   };
 }
 
@@ -47,9 +50,16 @@ export function machineIdentity(): MachineIdentity {
 }
 
 /** The fields in which two machines differ as far as a measurement is concerned (CPU, guest kind, kernel); empty when
- *  a run begun on one may go on on the other. */
+ *  a run begun on one may go on on the other. The guest kind is compared only when both identities read it from the
+ *  boot messages (see guestUnchecked). */
 export function machineDifferences(was: Partial<MachineIdentity>, now: MachineIdentity): string[] {
-  const keys = ["cpuModel", "cpus", "hypervisor", "paravirt", "kernel"] as const;
+  const keys = guestUnchecked(was, now) ? ["cpuModel", "cpus", "kernel"] as const
+    : ["cpuModel", "cpus", "hypervisor", "paravirt", "kernel"] as const;
   return keys.filter((k) => JSON.stringify(was[k] ?? null) !== JSON.stringify(now[k] ?? null))
     .map((k) => `${k} ${JSON.stringify(was[k] ?? null)} → ${JSON.stringify(now[k])}`);
+}
+
+/** True when one of the two identities could not read the boot messages, so their hypervisors cannot be compared. */
+export function guestUnchecked(was: Partial<MachineIdentity>, now: MachineIdentity): boolean {
+  return was.dmesgReadable === false || !now.dmesgReadable;
 }

@@ -16,7 +16,7 @@ import { openBed } from "./bed.ts";
 import { hardFdLimit, ownRlimits } from "../../env/lib/report.ts";
 import { MAX_K } from "./scale.ts";
 import { Rng } from "../workload/random.ts";
-import { machineDifferences, machineIdentity, type MachineIdentity } from "../lib/machine.ts";
+import { guestUnchecked, machineDifferences, machineIdentity, type MachineIdentity } from "../lib/machine.ts";
 import { PERF_RECORD_ARGS } from "../profiler/reduce.ts";
 import {
   REPO, openRunContext, requireCalibration, calibrationMismatch, thisMachine, readCalibration, writeCalibration, gitFacts, chooseK, calibrationPath,
@@ -127,20 +127,24 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
   if (o.resume && !previous) throw new Error(`no run ${id} in ${so.resultsRoot} to resume`);
   if (previous && !o.resume) throw new Error(`run ${id} exists in ${so.resultsRoot}: resume it (run --resume ${id}), or choose another --run-id`);
   if (previous) results.checkColumns();
+  const machine = machineIdentity();
+  if (previous?.machine) {
+    const was = previous.machine as Partial<MachineIdentity>;
+    const diff = machineDifferences(was, machine);
+    if (diff.length) throw new Error(`run ${id} was measured on another kind of machine (${diff.join("; ")}): its points and this machine's would not be comparable; start a new run here`);
+    if (guestUnchecked(was, machine)) log(`the kernel's boot messages are no longer in dmesg: the hypervisor (${was.hypervisor ?? "unknown"} ` +
+      `when the run began) is not checked; CPU, processor count and kernel release are the same`);
+  }
   const ctl = new AbortController();
   const uninstall = installInterrupt(ctl, log);
   let session: RunContext | null = null;
   let status = "failed";
+  let segmentWritten = false; // a run refused before its segment began keeps its status
   try {
     session = await openRunContext(so);
     const cal = requireCalibration(session.bed, so.resultsRoot, !!v.uncalibrated);
     const k = previous?.k !== undefined ? Number(previous.k) : chooseK(numberOpt("k"), cal);
-    // A resumed run's points must stay comparable with its first ones: the same kind of machine, the run's own quota.
-    const machine = machineIdentity();
-    if (o.resume && previous?.machine) {
-      const diff = machineDifferences(previous.machine as Partial<MachineIdentity>, machine);
-      if (diff.length) throw new Error(`run ${id} was measured on another kind of machine (${diff.join("; ")}): its points and this machine's would not be comparable; start a new run here`);
-    }
+    // A resumed run's points must stay comparable with its first ones: the same kind of machine (above), the run's own quota.
     const runQuota = (previous?.testbed as { quota?: number } | undefined)?.quota;
     const keepRunQuota = numberOpt("quota") === undefined && o.resume && typeof runQuota === "number";
     const quota = keepRunQuota ? runQuota : (numberOpt("quota") ?? cal?.quota);
@@ -177,6 +181,7 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
       started: previous?.started ?? segment.started,
       segments: [...((previous?.segments as unknown[] | undefined) ?? []), segment],
     });
+    segmentWritten = true;
     log(`run ${id}: ${points.length} points, k = ${k}, results in ${results.dir}`);
     const env = session.pointEnv(id, k);
     for (const p of ordered.filter((q) => !done.has(q.id)).slice(0, 1)) log(`first point: ${describePoint(p, k)}`);
@@ -188,7 +193,7 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
   } finally {
     if (session) await session.close();
     const now = results.readRun();
-    if (now) results.writeRun({ ...now, status, ended: new Date().toISOString() });
+    if (now && segmentWritten) results.writeRun({ ...now, status, ended: new Date().toISOString() });
     uninstall();
   }
 }

@@ -107,7 +107,7 @@ export function describeMachine(machine: unknown): string {
   if (!m || typeof m.cpuModel !== "string") return "not recorded";
   const notes = Array.isArray(m.paravirtNotes) && m.paravirtNotes.length ? ` (${m.paravirtNotes.join("; ")})` : "";
   const guest = typeof m.hypervisor === "string" ? `guest of ${m.hypervisor}` : m.hypervisorFlag ? "guest of an unnamed hypervisor"
-    : m.dmesgReadable === false ? "hypervisor unknown (dmesg not readable)" : "no hypervisor";
+    : m.dmesgReadable === false ? "hypervisor unknown (boot messages not readable)" : "no hypervisor";
   return [
     `${m.cpuModel}${typeof m.cpus === "number" ? ` ×${m.cpus}` : ""}`,
     guest,

@@ -3,7 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROFILES } from "../experiments.ts";
@@ -71,6 +71,13 @@ test("a run extended with another figure measures only the lines it does not hav
     assert.match(rep.out, /resuming whole with its own settings \(profile standard/);
     assert.match(cli("replicate", "--profile", "quick", "--run-id", "whole", "--results", results).out, /whole is a standard run: resume it with PROFILE=standard/);
     assert.match(cli("run", "--profile", "quick", "--experiment", "fig7", "--run-id", "whole", "--results", results).out, /run whole exists in .*: resume it/);
+    // a run begun on another kind of machine is refused before anything is measured, and keeps its status
+    writeFileSync(join(results, "whole", "run.json"), JSON.stringify({ run_id: "whole", status: "interrupted", profile: "standard",
+      profile_settings: PROFILES.standard, k: 0.6, matrix: { experiments: ["fig7"] }, machine: { cpuModel: "A CPU of another kind", cpus: 2 } }));
+    const other = cli("run", "--resume", "whole", "--results", results);
+    assert.is(other.code, 1, other.out);
+    assert.match(other.out, /run whole was measured on another kind of machine \(cpuModel "A CPU of another kind" → /);
+    assert.is(JSON.parse(readFileSync(join(results, "whole", "run.json"), "utf8")).status, "interrupted");
     // a run whose points.csv another version of the runner wrote is refused before anything is measured
     writeFileSync(join(results, "whole", "points.csv"), "run_id,figure,series,offered_rate,reply_rate,verdict\n");
     const old = cli("run", "--resume", "whole", "--results", results);
