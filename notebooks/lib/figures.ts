@@ -118,14 +118,23 @@ export function describeMachine(machine: unknown): string {
   ].filter(Boolean).join(", ");
 }
 
+/** Which code measured the run: its commit, or the first and last of the commits its resumed segments ran at. */
+function describeCommits(run: RunInfo): string {
+  const segments = Array.isArray(run.segments) ? (run.segments as Array<{ commit?: unknown }>) : [];
+  const commits = [...new Set(segments.map((s) => s.commit).filter((c): c is string => typeof c === "string"))];
+  if (commits.length > 1)
+    return `${segments.length} segments at ${commits.length} commits, ${commits[0].slice(0, 10)} to ${commits[commits.length - 1].slice(0, 10)} (each segment's in run.json)`;
+  const commit = (commits[0] ?? run.commit ?? lookup(run, "git.commit")) as string | undefined;
+  return commit ? `commit ${commit.slice(0, 10)}${lookup(run, "git.dirty") ? " (dirty)" : ""}` : "";
+}
+
 /** The caption every figure carries: which run, k, the calibration, the testbed and the machine. */
 export function captionLines(run: RunInfo, width = 115): string[] {
   const id = run.run_id ?? "unnamed run";
-  const commit = (run.commit ?? lookup(run, "git.commit")) as string | undefined;
   const facts = [
     `profile ${run.profile ?? "?"}`,
     run.status ? `status ${run.status}` : "",
-    commit ? `commit ${commit.slice(0, 10)}${lookup(run, "git.dirty") ? " (dirty)" : ""}` : "",
+    describeCommits(run),
   ].filter(Boolean).join(", ");
   const calibration = typeof run.calibration === "string" ? run.calibration : describeCalibration(run.calibration);
   return [

@@ -102,6 +102,13 @@ test("caption states what run.json holds, or that it is not recorded", () => {
   assert.match(lines, /Machine: not recorded\./);
 });
 
+test("a run made in resumed segments names the first and last of their commits", () => {
+  const segments = [{ commit: "aaaaaaaaaaaa1" }, { commit: "aaaaaaaaaaaa1" }, { commit: "bbbbbbbbbbbb2" }, { commit: "cccccccccccc3" }];
+  assert.match(captionLines({ k: 0.6, commit: "cccccccccccc3", segments }, Infinity).join(" "),
+    /\(profile \?, 4 segments at 3 commits, aaaaaaaaaa to cccccccccc \(each segment's in run\.json\)\)/);
+  assert.match(captionLines({ k: 0.6, commit: "cccccccccccc3", segments: segments.slice(0, 2) }, Infinity).join(" "), /\(profile \?, commit aaaaaaaaaa\)/);
+});
+
 test("the machine is named in every caption: CPU, hypervisor, paravirtualisation, perf", () => {
   const machine = { cpuModel: "AMD EPYC", cpus: 2, hypervisorFlag: true, hypervisor: "PVM", paravirt: "PVM",
     paravirtNotes: ["pvm-pv: running under PVM (pv-lite)"], clocksource: "kvm-clock", kernel: "6.18.44", dmesgReadable: true,
