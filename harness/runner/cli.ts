@@ -174,7 +174,8 @@ async function runMatrixCommand(points: PointSpec[], profile: Profile, meta: Rec
       testbed: { kind: session.bed.kind, source: session.bed.cfg.source, quota: session.bed.quota, disk_scaled: disk,
         report: await session.bed.report() },
       host: { hostname: hostname(), cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_bytes: totalmem(), node: process.version },
-      machine: { ...machine, perfRecord: ["perf", "record", ...PERF_RECORD_ARGS].join(" ") },
+      // the run's machine is the one it began on (a resume checked this one against it); each segment records its own
+      machine: previous?.machine ?? { ...machine, perfRecord: ["perf", "record", ...PERF_RECORD_ARGS].join(" ") },
       workload: { root: session.workload.root, dirs: so.dirs, seed: so.seed, generators: session.workload.generators,
         loadgens_per_client: so.loadgensPerClient, ...session.workload.describe },
       page_cache: session.cacheRule,

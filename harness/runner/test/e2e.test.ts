@@ -91,9 +91,16 @@ test("a tiny run produces the results folder with verdicts, a resume redoes noth
     assert.ok(existsSync(join(runDir, "raw", `fig7__${labels[0]}__5000__t2`, "point.json")));
     assert.not.ok(readdirSync(join(dir, "data", "scratch")).some((f) => f.endsWith(".csv")), "per-request CSVs left behind");
 
+    // the run's machine stays the one it began on; the resumed segment records its own
+    const begun = JSON.parse(readFileSync(join(runDir, "run.json"), "utf8"));
+    const firstMachine = { ...begun.machine, paravirtNotes: ["the machine the run began on"] };
+    writeFileSync(join(runDir, "run.json"), JSON.stringify({ ...begun, machine: firstMachine }));
     const again = await cli(["run", "--resume", "e2e", ...common]);
     assert.is(again.code, 0, again.out);
     assert.match(again.out, "0 points run, 8 already there");
+    const resumed = JSON.parse(readFileSync(join(runDir, "run.json"), "utf8"));
+    assert.equal(resumed.machine, firstMachine);
+    assert.not.equal(resumed.segments[1].machine.paravirtNotes, firstMachine.paravirtNotes);
     assert.is(parse(readFileSync(join(runDir, "points.csv"), "utf8"), { columns: true }).length, 8);
 
     // a series relaunched after a fix is measured again (the old points kept under superseded/); a run whose profile
