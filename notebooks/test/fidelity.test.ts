@@ -103,6 +103,17 @@ test("Markdown: the line that it is no score, then one table per group with ours
   assert.match(failing, /\| knot-c-20K-100w-1000MB \| reply_rate [^\n]*\| 1 of 3 trial\(s\) failed verification \(§3\.4\) \|/);
 });
 
+test("user-level context switches: none for a server without user-level threads, not measured for Knot without them", () => {
+  const blank = withPoints(base, undefined, (p) => { p.user_ctx_switches_per_s = NaN; });
+  const rows = fidelity(blank);
+  const user = (label: string) => rows.find((x) => x.observable === "ctx_switches_per_s_user" && x.label === label)!;
+  assert.equal([user("userver-nb-30K-4p").ours, user("userver-nb-30K-4p").absent], [undefined, "no user-level threads"]);
+  assert.equal([user("knot-b-20K-100w").ours, user("knot-b-20K-100w").absent], [undefined, undefined]);
+  const md = fidelityMarkdown(blank);
+  assert.match(md, /\| userver-nb-30K-4p \| ctx_switches_per_s_user \(\/s\) \|[^\n]*\| 0 \| none: no user-level threads \| — \|/);
+  assert.match(md, /\| knot-b-20K-100w \| ctx_switches_per_s_user \(\/s\) \|[^\n]*\| not measured \| — \|/);
+});
+
 test("a run without data: every row not measured, no error, no NaN", () => {
   const empty = { ...base, points: [], profile: [] };
   const rows = fidelity(empty);
