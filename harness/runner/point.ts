@@ -195,6 +195,7 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
   const cfg = spec.config;
   const st = new Started();
   const failures: string[] = [];
+  const clientFailures: string[] = []; // generators without a summary: the point is short of its load
   const clients: ClientResult[] = [];
   const windows: WindowStats[] = [];
   let measured: Measured | null = null;
@@ -249,7 +250,8 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
       if (perf) { signal(perf, "SIGINT"); await perf.exited; }
       await stop(vm, 2000);
     } else crashed();
-    for (const p of await finishLoad(gens, totalS, r.clientTimeoutS)) env.log(p); // a generator's own problem shows in its numbers
+    clientFailures.push(...await finishLoad(gens, totalS, r.clientTimeoutS));
+    for (const p of clientFailures) env.log(p);
     if (!failures.length && srv.proc.exitStatus !== null) crashed();
     if (!failures.length) {
       const stopped = await stop(srv.proc, SERVER_STOP_GRACE_S * 1000);
@@ -278,7 +280,7 @@ export async function runPoint(env: PointEnv, r: PointRun): Promise<PointOutcome
       for (const g of gens) rmSync(g.csv, { force: true });
     }
   }
-  const verification = verifyPoint(clients, failures.length ? failures.join("; ") : undefined, env.bed.clientCores);
+  const verification = verifyPoint(clients, failures.length ? failures.join("; ") : undefined, env.bed.clientCores, clientFailures);
   writeFileSync(join(rawDir, "window.json"), JSON.stringify(windows.map((w) => ({ ...w, byFile: undefined, files: w.files.size })), null, 2) + "\n");
   const row = makeRow(env, r, clients, windows, verification, measured);
   writeFileSync(join(rawDir, "point.json"), JSON.stringify({ spec: { ...spec }, row, verification, failures }, null, 2) + "\n");

@@ -42,8 +42,10 @@ const pct = (a: number, b: number) => (b > 0 ? (100 * a) / b : 0);
 
 /** Verifies one point. `serverFailure` (start/crash/stop problems) wins over everything; then wrong bytes, error
  *  replies to files that exist (both seen only in a correctness run, which checks every reply), client, timeouts.
- *  `clientCores`: cores the generators share (emulated client hosts share one); their summed CPU is judged against it. */
-export function verifyPoint(clients: ClientResult[], serverFailure?: string, clientCores?: number): Verification {
+ *  `clientCores`: cores the generators share (emulated client hosts share one); their summed CPU is judged against it.
+ *  `clientFailures`: generators that left no summary (or had to be stopped): the point lacks part of its load, so it
+ *  is invalid-client, never a pass on the clients that did report. */
+export function verifyPoint(clients: ClientResult[], serverFailure?: string, clientCores?: number, clientFailures: string[] = []): Verification {
   const reasons: string[] = [];
   const byFile = sumByFile(clients.map((c) => c.summary));
   const judged = Object.entries(byFile).filter(([, c]) => c.requests >= RULES.minRequestsPerFile);
@@ -87,6 +89,7 @@ export function verifyPoint(clients: ClientResult[], serverFailure?: string, cli
   const lateness = clients.reduce((m, c) => Math.max(m, c.summary.lateness_ms?.mean ?? 0), 0);
   if (clientCpu >= RULES.clientCpuPct) { clientBad = true; reasons.push(`client CPU ${clientCpu.toFixed(0)}% ≥ ${RULES.clientCpuPct}%`); }
   if (lateness > RULES.latenessMeanMs) { clientBad = true; reasons.push(`session starts ${lateness.toFixed(0)} ms late on average (> ${RULES.latenessMeanMs})`); }
+  if (clientFailures.length) { clientBad = true; reasons.push(...clientFailures); }
   for (const c of clients) {
     if (c.expectedSessions && c.summary.sessions.started < RULES.startedShare * c.expectedSessions) {
       clientBad = true;

@@ -68,6 +68,10 @@ test("wrong bytes → fail-bytes; error replies → fail-errors; a saturated or 
   const behind = client("c1", 100, () => 0);
   behind.expectedSessions = 200;
   assert.is(verifyPoint([behind]).verdict, "invalid-client");
+  // a generator that left no summary: the others' numbers are short of the load, never a pass
+  const short = verifyPoint([client("c1", 100, () => 0)], undefined, 1, ["client2-0: no summary (exit 2)"]);
+  assert.equal([short.verdict, short.reasons], ["invalid-client", ["client2-0: no summary (exit 2)"]]);
+  assert.is(verifyPoint([], undefined, 1, ["client1-0: no summary (exit 2)"]).verdict, "invalid-client");
   const v = verifyPoint([], "server crashed mid-point");
   assert.is(v.verdict, "server-failed");
   assert.equal(v.reasons, ["server crashed mid-point"]);
