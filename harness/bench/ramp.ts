@@ -4,7 +4,6 @@ import { parseArgs } from "node:util";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openRunContext, readCalibration, chooseK, REPO } from "../runner/run-context.ts";
-import { runPoint } from "../runner/point.ts";
 import { parseLabel } from "../runner/labels.ts";
 import { CLIENT_TIMEOUT_S, knownLabels, pointId } from "../runner/experiments.ts";
 import { stopAll } from "../lib/proc.ts";
@@ -67,7 +66,8 @@ export async function rampFromArgs(defaultLabels: string[], opts: { perf: boolea
       await session.bed.setQuota(quota);
     }
     log(`testbed ${session.bed.kind}, quota ${quota ?? "none"} of a core, k = ${k}`);
-    const env = session.pointEnv(runId, k);
+    // the runner's executor: each point draws its own workload (the bare point environment has none) and page cache
+    const execute = session.executor(session.pointEnv(runId, k));
     for (const label of labels) {
       const config = parseLabel(label, knownLabels());
       const peak: Peak = { label, best: undefined, points: [] };
@@ -77,7 +77,7 @@ export async function rampFromArgs(defaultLabels: string[], opts: { perf: boolea
         const spec = { id: pointId("bench", label, rate), figure: "bench", config, offeredRate: rate, perf: opts.perf };
         const rawDir = join(outDir, spec.id);
         mkdirSync(rawDir, { recursive: true });
-        const { row, profile } = await runPoint(env, { spec, rawDir, warmupS, durationS, verifyBytes: false, clientTimeoutS: CLIENT_TIMEOUT_S });
+        const { row, profile } = await execute({ spec, rawDir, warmupS, durationS, verifyBytes: false, clientTimeoutS: CLIENT_TIMEOUT_S });
         const point = { offered: rate, row, profile };
         peak.points.push(point);
         log(`${label} @ ${rate}: ${Number(row.reply_rate).toFixed(0)} replies/s, ${Number(row.throughput_mbps).toFixed(0)} Mbit/s, ${row.verdict}`);
